@@ -1,0 +1,1 @@
+"""The RNN course kit: release, grade and report nbgrader assignments on recurrent networks."""

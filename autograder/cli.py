@@ -1,0 +1,85 @@
+"""The `autograder` command: release, grade, sync, demo."""
+import argparse
+import sys
+
+from autograder.course import Course
+
+
+def cmd_release(args):
+    from autograder.release.generate import LeakError, release
+
+    course = Course(args.course)
+    for name in args.names or course.assignment_names():
+        try:
+            target = release(course, name)
+        except LeakError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"released {name} -> {target.relative_to(course.root)} (leak scan clean)")
+    return 0
+
+
+def cmd_grade(args):
+    from autograder.feedback import report
+    from autograder.grading.batch import grade_assignment
+
+    course = Course(args.course)
+    results = grade_assignment(course, args.name, progress=not args.quiet)
+    if not results:
+        print(f"no submissions under {course.submitted_dir}/<student>/{args.name}/", file=sys.stderr)
+        return 1
+    for result in results:
+        print(report(result) if args.verbose else
+              f"{result.student:>20}  {result.score:g} / {result.max_score:g}")
+    return 0
+
+
+def cmd_sync(args):
+    from autograder.notebook.sync import sync_solutions
+
+    course = Course(args.course)
+    for name in args.names or course.assignment_names():
+        changed = sync_solutions(course.assignment(name))
+        print(f"{name}: {'solution regions rewritten from solutions/' if changed else 'already in sync'}")
+    return 0
+
+
+def cmd_demo(args):
+    from autograder.demo import run_demo
+
+    return run_demo(args.names or None, keep=args.keep)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    parser.add_argument("--course", default=None, help="course root (default: the kit's own folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="generate release/<name>/ and scan it for leaks")
+    release.add_argument("names", nargs="*", help="assignments (default: all)")
+    release.set_defaults(run=cmd_release)
+
+    grade = commands.add_parser("grade", help="grade submitted/<student>/<name>/ into gradebook.db")
+    grade.add_argument("name", help="the assignment")
+    grade.add_argument("-v", "--verbose", action="store_true", help="print each student's feedback")
+    grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    grade.set_defaults(run=cmd_grade)
+
+    sync = commands.add_parser("sync", help="write solutions/<name>.py into the notebook's solution regions")
+    sync.add_argument("names", nargs="*", help="assignments (default: all)")
+    sync.set_defaults(run=cmd_sync)
+
+    demo = commands.add_parser("demo", help="a scratch course with synthetic students, released and graded")
+    demo.add_argument("names", nargs="*", help="assignments (default: all)")
+    demo.add_argument("--keep", action="store_true", help="keep the scratch course and print its path")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.course is None:
+        from autograder.course import KIT_ROOT
+
+        args.course = KIT_ROOT
+    sys.exit(args.run(args))

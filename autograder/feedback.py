@@ -1,0 +1,70 @@
+"""What a student reads after grading: a text report, Gradescope's results.json, and the
+autograded notebook that nbgrader's formgrader and `generate_feedback` show.
+
+Hidden tests appear by their cell and status only: never their code or a traceback into it.
+"""
+import copy
+import json
+
+from autograder.grading.results import PASSED
+from autograder.notebook.read import NotebookError, grade_id, read_notebook
+from autograder.notebook.regions import split_hidden
+from autograder.student.nbloader import cell_source, is_test_cell
+
+
+def test_label(test):
+    return test.name if test.visible else "hidden test"
+
+
+def report(result):
+    lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g}"]
+    lines += [f"  ! {problem}" for problem in result.problems]
+    for cell in result.cells:
+        lines.append(f"  [{cell.status:>7}] {cell.grade_id}: {cell.points:g} / {cell.max_points:g}")
+        for test in cell.tests:
+            if test.status != PASSED:
+                lines.append(f"      {test_label(test)}: {test.status}: {test.message}")
+    return "\n".join(lines) + "\n"
+
+
+def gradescope(result):
+    tests = []
+    for cell in result.cells:
+        messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
+        tests.append({"name": cell.grade_id, "score": cell.points, "max_score": cell.max_points,
+                      "status": cell.status, "output": "\n".join(messages), "visibility": "visible"})
+    return {"score": result.score, "max_score": result.max_score, "tests": tests,
+            "output": "\n".join(result.problems)}
+
+
+def autograded_notebook(assignment, result, submitted_path):
+    """The submission with each test cell showing its visible code and how it ended."""
+    try:
+        notebook = read_notebook(submitted_path)
+    except NotebookError:
+        notebook = copy.deepcopy(assignment.source_notebook)
+    by_id = {cell.grade_id: cell for cell in result.cells}
+    for cell in notebook["cells"]:
+        if is_test_cell(cell) and grade_id(cell) in by_id:
+            outcome = by_id.pop(grade_id(cell))
+            cell["source"] = split_hidden(cell_source(cell))[0]
+            cell["outputs"] = [_output(outcome)]
+            cell["execution_count"] = None
+    return notebook
+
+
+def _output(cell):
+    if cell.status == PASSED:
+        return {"output_type": "stream", "name": "stdout", "text": "passed\n"}
+    messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
+    return {"output_type": "error", "ename": cell.status, "evalue": "; ".join(messages), "traceback": messages}
+
+
+def write(course, assignment, result, submitted_path):
+    """All three, under autograded/<student>/<assignment>/."""
+    folder = course.autograded_dir / result.student / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "feedback.txt").write_text(report(result), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(gradescope(result), indent=1), encoding="utf-8")
+    notebook = autograded_notebook(assignment, result, submitted_path)
+    (folder / f"{assignment.name}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""The grading engine: a submission in, per-test results out, one writer to the gradebook."""

@@ -1,0 +1,123 @@
+"""Grade one submission: run its cells in a worker, then every test cell of the source notebook.
+
+The steps, each small: read the notebook; start the student's code; for each test cell of
+the instructor's notebook run its visible checks, then its hidden tests, judging outside
+the sandbox; collect the student's output. Any fault becomes a result, never an exception.
+"""
+import contextlib
+import sys
+
+from autograder.grading.errors import SandboxCrash, SandboxTimeout, StudentError
+from autograder.grading.judge import Judge
+from autograder.grading.remote import RemoteNamespace
+from autograder.grading.results import (
+    ERROR,
+    FAILED,
+    PASSED,
+    TIMEOUT,
+    CellResult,
+    NotebookResult,
+    TestResult,
+)
+from autograder.grading.session import Session
+from autograder.hidden import tests_for
+from autograder.notebook.read import NotebookError, read_notebook
+from autograder.student.nbloader import code_cells
+
+
+def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0):
+    result = NotebookResult(student, assignment.name)
+    try:
+        notebook = read_notebook(path)
+    except NotebookError as error:
+        result.problems.append(str(error))
+        result.cells = [CellResult(c.grade_id, c.points, [TestResult("notebook", ERROR, str(error))])
+                        for c in assignment.test_cells]
+        return result
+
+    session = Session(code_cells(notebook), launcher, setup_timeout=test_timeout)
+    try:
+        student_code = start(session, result)
+        for cell in assignment.test_cells:
+            result.cells.append(grade_cell(assignment, cell, session, student_code, test_timeout))
+        output = session.student_output()
+        result.stdout, result.stderr = output["stdout"], output["stderr"]
+    finally:
+        session.close()
+    return result
+
+
+def start(session, result):
+    """Run the student's cells; the names they define, or None if the code never started."""
+    try:
+        report = session.start()
+    except (SandboxTimeout, SandboxCrash, StudentError) as error:
+        result.problems.append(f"the notebook's code did not finish loading: {error}")
+        return None
+    for error in report["cell_errors"]:
+        result.problems.append(f"cell {error['cell']} raised {error['type']}: {error['message']}")
+    return RemoteNamespace(session, report["names"])
+
+
+def grade_cell(assignment, cell, session, student, test_timeout):
+    outcome = CellResult(cell.grade_id, cell.points)
+    if student is None:
+        outcome.tests.append(TestResult(cell.grade_id, ERROR, "the notebook's code did not load"))
+        return outcome
+    outcome.tests.append(run_test(session, test_timeout, f"{cell.grade_id} (visible checks)", True,
+                                  lambda: run_visible(assignment, cell, student)))
+    judge = Judge(assignment.name, student)
+    for test in tests_for(assignment.name).cell(cell.grade_id):
+        outcome.tests.append(run_test(session, test_timeout, test.name, False,
+                                      lambda test=test: test.function(student, judge)))
+    return outcome
+
+
+def run_visible(assignment, cell, student):
+    """Exec the visible part of the instructor's test cell with the student's names as stand-ins."""
+    namespace = student.as_globals()
+    with importable(assignment.source_dir):
+        exec(compile(cell.visible, f"<test cell {cell.grade_id}>", "exec"), namespace)
+
+
+@contextlib.contextmanager
+def importable(directory):
+    # The instructor's copy of the public tests, never the student's.
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(directory))
+
+
+def run_test(session, test_timeout, name, visible, body):
+    """Run one test body under a deadline; classify how it ended."""
+    import time
+
+    session.deadline = time.monotonic() + test_timeout
+    try:
+        session.ensure_started()
+        body()
+        return TestResult(name, PASSED, visible=visible)
+    except SandboxTimeout:
+        return TestResult(name, TIMEOUT, f"your code ran for more than {test_timeout:g} s", visible)
+    except SandboxCrash as error:
+        return TestResult(name, ERROR, str(error), visible)
+    except StudentError as error:
+        return TestResult(name, ERROR, _with_traceback(error), visible)
+    except AssertionError as error:
+        return TestResult(name, FAILED, str(error) or "a check failed", visible)
+    except NameError as error:
+        return TestResult(name, ERROR, f"{error}: was it renamed or deleted?", visible)
+    except Exception as error:
+        # Raised inside the test code itself, typically on a result of the wrong type:
+        # say what, never where (the hidden test's source stays hidden).
+        return TestResult(name, ERROR, f"your result could not be checked: {type(error).__name__}: {error}",
+                          visible)
+    finally:
+        session.deadline = None
+
+
+def _with_traceback(error):
+    text = f"your code raised {error}"
+    return text + (f"\n{error.traceback}" if error.traceback else "")

@@ -1,0 +1,41 @@
+"""How a test can end other than passing, as the engine classifies it."""
+import builtins
+
+
+class SandboxTimeout(Exception):
+    """The student's code ran past the test's time limit."""
+
+
+class SandboxCrash(Exception):
+    """The student's process died (os._exit, a signal, a memory limit, a garbled reply)."""
+
+
+class StudentError(Exception):
+    """The student's code raised; carries their exception's type, message and own frames."""
+
+    type_name = "Exception"
+
+    def __init__(self, message, traceback=""):
+        super().__init__(message)
+        self.message, self.traceback = message, traceback
+
+    def __str__(self):
+        return f"{self.type_name}: {self.message}"
+
+
+_classes = {}
+
+
+def student_error(type_name, message, traceback=""):
+    """A StudentError that is also the builtin exception the student raised (if it is one),
+    so that a public check's `except NotImplementedError` still works across the wall."""
+    if type_name not in _classes:
+        builtin = getattr(builtins, type_name, None)
+        # Only ordinary exceptions: SystemExit or KeyboardInterrupt must never cross the wall.
+        is_plain = isinstance(builtin, type) and issubclass(builtin, Exception)
+        bases = (StudentError, builtin) if is_plain and builtin is not Exception else (StudentError,)
+        _classes[type_name] = type(f"Student{type_name}", bases, {"type_name": type_name})
+    cls = _classes[type_name]
+    error = cls.__new__(cls)
+    StudentError.__init__(error, message, traceback)
+    return error

@@ -1,0 +1,101 @@
+"""The judge: calls the student and the reference on the same inputs and compares, outside
+the sandbox. On a mismatch it asks the mutant catalog whether a known mistake gives the
+student's answer, and if one does, names it.
+"""
+import importlib
+import math
+
+import numpy as np
+
+from autograder.mutants import catalog_for
+
+
+class Mismatch(AssertionError):
+    """A wrong answer; the message is what the student reads."""
+
+
+def describe_call(name, args, kwargs):
+    shown = [_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(shown)})"
+
+
+def _short(value, limit=60):
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    if type(value).__name__ == "Tensor":
+        return f"tensor{tuple(value.shape)}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def same(got, expected):
+    """Exact equality of plain data, strict about types that matter (a bool is not a 1)."""
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(got) is type(expected) and got == expected
+    if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
+        return got == expected or (math.isnan(got) and math.isnan(expected))
+    if isinstance(expected, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(same(g, e) for g, e in zip(got, expected)))
+    if isinstance(expected, dict):
+        return (isinstance(got, dict) and set(got) == set(expected)
+                and all(same(got[k], expected[k]) for k in expected))
+    if isinstance(expected, np.ndarray):
+        return isinstance(got, np.ndarray) and got.shape == expected.shape and np.array_equal(got, expected)
+    return type(got) is type(expected) and got == expected
+
+
+def rel_error(got, expected):
+    """max |got - expected| / max(1e-8, |got| + |expected|), elementwise, as CS231n reports it."""
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    return float(np.max(np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected)),
+                        initial=0.0))
+
+
+class Judge:
+    def __init__(self, assignment, student):
+        self.assignment = assignment
+        self.student = student
+        self.reference = importlib.import_module(f"solutions.{assignment}")
+        self._mutants = None
+
+    def expected(self, name, *args, **kwargs):
+        return getattr(self.reference, name)(*args, **kwargs)
+
+    def same(self, name, *args, **kwargs):
+        """Assert the student's `name(*args, **kwargs)` equals the reference's exactly."""
+        got = getattr(self.student, name)(*args, **kwargs)
+        expected = self.expected(name, *args, **kwargs)
+        if not same(got, expected):
+            self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
+        return got
+
+    def fail(self, name, args, kwargs, got, expectation, equal):
+        """Raise the Mismatch a student reads: the call, what came, what was expected, and why."""
+        message = f"{describe_call(name, args, kwargs)} returned {_short(got, 200)}; {expectation}."
+        mistake = self.diagnose(name, args, kwargs, got, equal)
+        if mistake:
+            message += f" This is a known mistake: {mistake}"
+        raise Mismatch(message)
+
+    def diagnose(self, name, args, kwargs, got, equal):
+        """The words of the first mutant of `name` whose output on these inputs is `got`."""
+        for mutant in self.mutants_of(name):
+            try:
+                output = mutant.namespace(self.reference)[name](*args, **kwargs)
+            except Exception:
+                continue
+            try:
+                if equal(got, output):
+                    return mutant.says
+            except Exception:
+                continue
+        return None
+
+    def mutants_of(self, name):
+        if self._mutants is None:
+            try:
+                self._mutants = catalog_for(self.assignment).mutants
+            except ModuleNotFoundError:
+                self._mutants = []
+        return [m for m in self._mutants if name in m.sources]

@@ -1,0 +1,92 @@
+"""Stand-ins, on the judge's side, for the names a submission defines.
+
+`RemoteNamespace(session).rnn_params(10, 20)` sends the arguments as plain data, runs the
+student's function in the worker and decodes the plain result. Objects that are not plain
+data (a student's nn.Module, say) come back as `RemoteObject`s that forward calls and
+attribute reads, so hidden tests read like ordinary code.
+"""
+from autograder.grading.errors import StudentError
+from autograder.sandbox import wire
+
+
+class RemoteObject:
+    def __init__(self, session, target, type_name):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_type_name", type_name)
+        object.__setattr__(self, "_generation", session.generation)
+
+    def _live_target(self):
+        if "handle" in self._target and self._generation != self._session.generation:
+            raise StudentError(f"this {self._type_name} was lost when an earlier test stopped the process")
+        return self._target
+
+    def __call__(self, *args, **kwargs):
+        return self._session_call(args, kwargs)["value"]
+
+    def call_with_args(self, *args, **kwargs):
+        """(result, (args, kwargs) as the function left them): to see whether it mutated its inputs."""
+        reply = self._session_call(args, kwargs, return_args=True)
+        return reply["value"], reply["args"]
+
+    def _session_call(self, args, kwargs, return_args=False):
+        session = self._session
+        session.ensure_started()
+        message = {"op": "call", **self._live_target(), "args": self._encode(list(args)),
+                   "kwargs": self._encode(dict(kwargs)), "return_args": return_args}
+        reply = session.request(message)
+        decoded = {"value": self._decode(reply["value"])}
+        if return_args:
+            decoded["args"] = tuple(self._decode(reply["args"]))
+        return decoded
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        target = self._live_target()
+        child = {**target, "attrs": [*target.get("attrs", []), attr]}
+        return RemoteObject(self._session, child, f"{self._type_name}.{attr}")
+
+    def get(self):
+        """The value itself, as plain data (or a handle if it is not plain)."""
+        return self._decode(self._session.request({"op": "get", **self._live_target()})["value"])
+
+    def __setattr__(self, attr, value):
+        target = self._live_target()
+        self._session.request({"op": "set", **target, "attr": attr, "value": self._encode(value)})
+
+    def __repr__(self):
+        return f"<student's {self._type_name}>"
+
+    def _encode(self, value):
+        return wire.encode(value, _handle_of)
+
+    def _decode(self, data):
+        return wire.decode(data, lambda id, type_name: RemoteObject(self._session, {"handle": id}, type_name))
+
+
+def _handle_of(obj):
+    if isinstance(obj, RemoteObject) and "handle" in obj._target and not obj._target.get("attrs"):
+        return wire.Handle(obj._target["handle"], obj._type_name)
+    raise TypeError(f"cannot send a {type(obj).__name__} to the student's code")
+
+
+class RemoteNamespace:
+    """Attribute access to the names the submission's cells defined."""
+
+    def __init__(self, session, names):
+        self._session, self._names = session, dict(names)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name not in self._names:
+            raise StudentError(f"the notebook defines no `{name}`: was it renamed or deleted?")
+        return RemoteObject(self._session, {"name": name}, name)
+
+    def __contains__(self, name):
+        return name in self._names
+
+    def as_globals(self):
+        """A dict for exec'ing a visible test cell: each student name as its stand-in."""
+        return {name: getattr(self, name) for name in self._names}

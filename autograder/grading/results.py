@@ -1,0 +1,57 @@
+"""What grading one submission produced: per test, per grade cell, per notebook."""
+from dataclasses import asdict, dataclass, field
+
+PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
+# A cell's status is its worst test's, in this order.
+SEVERITY = [PASSED, FAILED, ERROR, TIMEOUT]
+
+
+@dataclass
+class TestResult:
+    name: str
+    status: str
+    message: str = ""
+    visible: bool = True  # a public check, or a hidden test (whose name and code are not shown)
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    max_points: float
+    tests: list = field(default_factory=list)
+
+    @property
+    def status(self):
+        if not self.tests:
+            return ERROR
+        return max((t.status for t in self.tests), key=SEVERITY.index)
+
+    @property
+    def points(self):
+        # All or nothing per cell, as nbgrader scores a test cell.
+        return self.max_points if self.status == PASSED else 0.0
+
+
+@dataclass
+class NotebookResult:
+    student: str
+    assignment: str
+    cells: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # notebook-level: unreadable, a cell that raised, ...
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def score(self):
+        return sum(cell.points for cell in self.cells)
+
+    @property
+    def max_score(self):
+        return sum(cell.max_points for cell in self.cells)
+
+    def to_dict(self):
+        data = asdict(self)
+        for cell, raw in zip(self.cells, data["cells"]):
+            raw.update(status=cell.status, points=cell.points)
+        data.update(score=self.score, max_score=self.max_score)
+        return data

@@ -1,0 +1,151 @@
+"""The judge's handle on one submission: a worker process, restarted after a timeout or crash.
+
+Every request carries the current test's deadline; when it passes, the worker is killed,
+the test is a timeout, and the next test gets a fresh worker that re-runs the cells.
+"""
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+from autograder.grading.errors import SandboxCrash, SandboxTimeout, student_error
+from autograder.sandbox import wire
+
+OUTPUT_LIMIT = 20_000  # characters of the student's stdout/stderr kept for feedback
+
+
+class SubprocessLauncher:
+    """The plainest isolation: a separate Python process with the kit's environment."""
+
+    name = "subprocess"
+
+    def spawn(self, request_fd, reply_fd, stdout, stderr):
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+        return subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox.worker", str(request_fd), str(reply_fd)],
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+            pass_fds=(request_fd, reply_fd), env=env, start_new_session=True)
+
+
+class Session:
+    """Runs `cells` (index, source) in a worker and forwards calls to it."""
+
+    def __init__(self, cells, launcher=None, setup_timeout=60.0):
+        self.cells = list(cells)
+        self.launcher = launcher or SubprocessLauncher()
+        self.setup_timeout = setup_timeout
+        self.deadline = None
+        self.process = None
+        self.generation = 0
+        self.setup_report = None
+        self.scratch = tempfile.TemporaryDirectory(prefix="rnn-grade-")
+        self.outputs = []
+
+    # -- process life --
+    def start(self):
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        self.generation += 1
+        out = open(os.path.join(self.scratch.name, f"stdout{self.generation}"), "w+b")
+        err = open(os.path.join(self.scratch.name, f"stderr{self.generation}"), "w+b")
+        self.outputs.append((out, err))
+        try:
+            self.process = self.launcher.spawn(to_worker_r, from_worker_w, out, err)
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        self._requests = os.fdopen(to_worker_w, "w", encoding="utf-8")
+        self._replies = from_worker_r
+        self._buffer = b""
+        saved, self.deadline = self.deadline, time.monotonic() + self.setup_timeout
+        try:
+            self.setup_report = self._request({"op": "setup", "cells": self.cells})
+        finally:
+            self.deadline = saved
+        return self.setup_report
+
+    def ensure_started(self):
+        if self.process is None:
+            self.start()
+
+    def kill(self):
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.kill()
+        self.process.wait()
+        for stream in (self._requests,):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        os.close(self._replies)
+        self.process = None
+
+    def close(self):
+        self.kill()
+        for out, err in self.outputs:
+            out.close()
+            err.close()
+        self.scratch.cleanup()
+
+    def student_output(self):
+        """What the student's code printed, across restarts, cut to OUTPUT_LIMIT characters."""
+        text = {"stdout": "", "stderr": ""}
+        for out, err in self.outputs:
+            for name, stream in (("stdout", out), ("stderr", err)):
+                stream.flush()
+                stream.seek(0)
+                text[name] += stream.read(OUTPUT_LIMIT).decode("utf-8", "replace")
+        return {name: value[:OUTPUT_LIMIT] for name, value in text.items()}
+
+    # -- requests --
+    def request(self, message):
+        self.ensure_started()
+        return self._request(message)
+
+    def _request(self, message):
+        try:
+            self._requests.write(wire.dumps(message))
+            self._requests.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self.kill()
+            raise SandboxCrash("the notebook's code ended its own process") from None
+        try:
+            reply = wire.loads(self._read_line())
+            ok = reply["ok"]
+        except (ValueError, KeyError, TypeError):
+            self.kill()
+            raise SandboxCrash("the grading process sent garbled data") from None
+        if not ok:
+            error = reply.get("error", {})
+            raise student_error(str(error.get("type", "Exception")), str(error.get("message", "")),
+                                str(error.get("traceback", "")))
+        return reply
+
+    def _read_line(self):
+        while b"\n" not in self._buffer:
+            remaining = None if self.deadline is None else self.deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                self.kill()
+                raise SandboxTimeout("ran past its time limit")
+            ready, _, _ = select.select([self._replies], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._replies, 1 << 20)
+            if not chunk:
+                code = self.process.wait()
+                self.kill()
+                raise SandboxCrash(f"the notebook's code ended its own process (exit status {code})")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.kill()
+            raise SandboxCrash("the grading process sent garbled data") from None

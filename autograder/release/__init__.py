@@ -1,0 +1,1 @@
+"""Release: what a student receives, generated from assignments/ and scanned for leaks."""

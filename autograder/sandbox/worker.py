@@ -1,0 +1,128 @@
+"""The student's side of the wall: run a submission's cells, then answer calls on plain data.
+
+Started as `python -m autograder.sandbox.worker IN_FD OUT_FD`: requests come on IN_FD and
+replies go out on OUT_FD, one JSON line each, while the student's own prints go to the
+stdout and stderr the grader gave the process. Nothing here judges anything.
+"""
+import os
+import sys
+import traceback
+
+from autograder.sandbox import wire
+
+MAX_MESSAGE = 2000
+
+
+class Worker:
+    def __init__(self):
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.objects = {}
+
+    # -- handles: objects that stay here, named by a number over the wire --
+    def to_handle(self, obj):
+        self.objects[id(obj)] = obj
+        return wire.Handle(id(obj), type(obj).__name__)
+
+    def from_handle(self, handle_id, _type):
+        if handle_id not in self.objects:
+            raise LookupError("that object no longer exists in the sandbox")
+        return self.objects[handle_id]
+
+    def decode(self, data):
+        return wire.decode(data, self.from_handle)
+
+    def encode(self, value):
+        return wire.encode(value, self.to_handle)
+
+    # -- requests --
+    def setup(self, request):
+        errors = []
+        for index, source in request["cells"]:
+            try:
+                exec(compile(source, f"<cell {index}>", "exec"), self.namespace)
+            except BaseException as error:  # noqa: B036 (sys.exit in a cell is the student's fault, not ours)
+                errors.append({"cell": index, **describe(error)})
+        names = {name: kind_of(value) for name, value in list(self.namespace.items())
+                 if not name.startswith("_") and kind_of(value) != "module"}
+        return {"cell_errors": errors, "names": names}
+
+    def target(self, request):
+        if "handle" in request:
+            obj = self.from_handle(request["handle"], None)
+        elif request["name"] in self.namespace:
+            obj = self.namespace[request["name"]]
+        else:
+            raise NameError(f"name '{request['name']}' is not defined")
+        for attr in request.get("attrs", []):
+            obj = getattr(obj, attr)
+        return obj
+
+    def call(self, request):
+        function = self.target(request)
+        args = self.decode(request.get("args", []))
+        kwargs = self.decode(request.get("kwargs", {"$t": "dict", "v": []}))
+        value = function(*args, **kwargs)
+        reply = {"value": self.encode(value)}
+        if request.get("return_args"):
+            reply["args"] = self.encode([args, kwargs])
+        return reply
+
+    def get(self, request):
+        return {"value": self.encode(self.target(request))}
+
+    def set(self, request):
+        setattr(self.target(request), request["attr"], self.decode(request["value"]))
+        return {"value": None}
+
+    def release(self, request):
+        self.objects.pop(request["handle"], None)
+        return {"value": None}
+
+
+def kind_of(value):
+    if type(value).__name__ == "module":
+        return "module"
+    if isinstance(value, type):
+        return "class"
+    return "function" if callable(value) else "value"
+
+
+def describe(error):
+    """The exception as the student should see it: type, message, and only their own frames."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith("<cell")]
+    lines = traceback.format_list(frames)
+    try:
+        message = str(error)
+    except BaseException:  # noqa: B036 (a hostile __str__ must not kill the reply)
+        message = "<unprintable>"
+    return {"type": type(error).__name__, "message": message[:MAX_MESSAGE],
+            "traceback": "".join(lines)[-MAX_MESSAGE:]}
+
+
+def serve(requests, replies):
+    worker = Worker()
+    handlers = {"setup": worker.setup, "call": worker.call, "get": worker.get,
+                "set": worker.set, "release": worker.release}
+    for line in requests:
+        try:
+            request = wire.loads(line)
+            reply = {"ok": True, **handlers[request["op"]](request)}
+        except BaseException as error:  # noqa: B036 (the student's SystemExit becomes a reply, not an exit)
+            reply = {"ok": False, "error": describe(error)}
+        try:
+            text = wire.dumps(reply)
+        except BaseException as error:  # noqa: B036
+            text = wire.dumps({"ok": False, "error": describe(error)})
+        replies.write(text)
+        replies.flush()
+
+
+def main():
+    requests = os.fdopen(int(sys.argv[1]), "r", encoding="utf-8")
+    replies = os.fdopen(int(sys.argv[2]), "w", encoding="utf-8")
+    serve(requests, replies)
+
+
+if __name__ == "__main__":
+    main()

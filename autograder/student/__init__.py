@@ -1,0 +1,1 @@
+"""Files the kit ships to students (copied into every release/<name>/)."""
