@@ -35,7 +35,9 @@ def synced(notebook, name):
     notebook = copy.deepcopy(notebook)
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code" and is_solution_cell(cell):
-            cell["source"] = replace_definitions(cell_source(cell), definitions)
+            source = replace_definitions(cell_source(cell), definitions)
+            if source != cell_source(cell):
+                cell["source"] = source
     return notebook
 
 
