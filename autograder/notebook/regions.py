@@ -60,7 +60,11 @@ def replace_definitions(source, definitions):
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in definitions:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            spans.append((first, node.end_lineno, node.name))
+            last = node.end_lineno
+            # A closing marker is a comment, outside the AST's span, but part of the definition.
+            while last < len(lines) and lines[last].strip() == END_SOLUTION:
+                last += 1
+            spans.append((first, last, node.name))
     for first, last, name in sorted(spans, reverse=True):
         lines[first - 1:last] = definitions[name].rstrip("\n").splitlines()
     return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
