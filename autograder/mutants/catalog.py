@@ -10,6 +10,7 @@ class Variant:
     kind: str  # "mutant" or "alternative"
     says: str = ""  # for a mutant: the mistake in plain words, as feedback shows it
     sources: dict = field(default_factory=dict)  # function name -> source defining it
+    cells: tuple = ()  # grade ids where the kit's tests grade it (all cells when empty)
 
     def namespace(self, reference):
         """The reference module's names with this variant's functions swapped in."""
@@ -24,18 +25,21 @@ class Catalog:
         self.assignment = assignment
         self._variants = {}
 
-    def _add(self, kind, name, replaces, says, function):
-        variant = self._variants.setdefault(name, Variant(name, kind, says))
+    def _add(self, kind, name, replaces, says, function, cells=()):
+        variant = self._variants.setdefault(name, Variant(name, kind, says, cells=tuple(cells)))
         variant.sources[replaces] = renamed_source(function, replaces)
         return function
 
-    def mutant(self, replaces, says):
-        """Decorator: the function is a buggy `replaces`; its own name names the mistake."""
-        return lambda function: self._add("mutant", function.__name__, replaces, says, function)
+    def mutant(self, replaces, says, cells=()):
+        """Decorator: the function is a buggy `replaces`; its own name names the mistake.
 
-    def alternative(self, name, replaces):
+        `cells`: the test cells that must catch it. The kit's tests grade only those, which
+        keeps them fast where other cells train a model; by default they grade every cell."""
+        return lambda function: self._add("mutant", function.__name__, replaces, says, function, cells)
+
+    def alternative(self, name, replaces, cells=()):
         """Decorator: part of the correct solution `name`, standing in for `replaces`."""
-        return lambda function: self._add("alternative", name, replaces, "", function)
+        return lambda function: self._add("alternative", name, replaces, "", function, cells)
 
     @property
     def mutants(self):
