@@ -6,6 +6,7 @@ the sandbox; collect the student's output. Any fault becomes a result, never an 
 """
 import contextlib
 import sys
+from pathlib import Path
 
 from autograder.grading.errors import SandboxCrash, SandboxTimeout, StudentError
 from autograder.grading.judge import Judge
@@ -37,7 +38,7 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
                         for c in test_cells]
         return result
 
-    session = Session(code_cells(notebook), launcher, setup_timeout=test_timeout)
+    session = Session(code_cells(notebook), launcher, setup_timeout=test_timeout, workdir=Path(path).parent)
     try:
         student_code = start(session, result)
         for cell in test_cells:

@@ -5,36 +5,23 @@ the test is a timeout, and the next test gets a fresh worker that re-runs the ce
 """
 import os
 import select
-import subprocess
-import sys
 import tempfile
 import time
 
 from autograder.grading.errors import SandboxCrash, SandboxTimeout, student_error
+from autograder.grading.launchers import SubprocessLauncher, default_launcher  # noqa: F401
 from autograder.sandbox import wire
 
 OUTPUT_LIMIT = 20_000  # characters of the student's stdout/stderr kept for feedback
 
 
-class SubprocessLauncher:
-    """The plainest isolation: a separate Python process with the kit's environment."""
-
-    name = "subprocess"
-
-    def spawn(self, request_fd, reply_fd, stdout, stderr):
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-        return subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.worker", str(request_fd), str(reply_fd)],
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-            pass_fds=(request_fd, reply_fd), env=env, start_new_session=True)
-
-
 class Session:
     """Runs `cells` (index, source) in a worker and forwards calls to it."""
 
-    def __init__(self, cells, launcher=None, setup_timeout=60.0):
+    def __init__(self, cells, launcher=None, setup_timeout=60.0, workdir=None):
         self.cells = list(cells)
-        self.launcher = launcher or SubprocessLauncher()
+        self.launcher = launcher or default_launcher()
+        self.workdir = workdir  # the submission's folder: its files are copied to the worker's cwd
         self.setup_timeout = setup_timeout
         self.deadline = None
         self.process = None
@@ -52,7 +39,7 @@ class Session:
         err = open(os.path.join(self.scratch.name, f"stderr{self.generation}"), "w+b")
         self.outputs.append((out, err))
         try:
-            self.process = self.launcher.spawn(to_worker_r, from_worker_w, out, err)
+            self.process = self.launcher.spawn(to_worker_r, from_worker_w, out, err, workdir=self.workdir)
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
@@ -73,12 +60,7 @@ class Session:
     def kill(self):
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.kill()
-        self.process.wait()
+        self.process.kill()  # the launcher's handle kills everything the worker started
         for stream in (self._requests,):
             try:
                 stream.close()

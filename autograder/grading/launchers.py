@@ -1,0 +1,356 @@
+"""How the engine starts the student's side of the wall.
+
+`ForkServerLauncher` (the engine's default) starts one warm fork server per grading process,
+inside a bubblewrap sandbox when bwrap works here, and asks it for one child per submission.
+`SubprocessLauncher` is the plain, slow way: a fresh Python per submission, no sandbox.
+
+Every launcher has `spawn(request_fd, reply_fd, stdout, stderr, workdir=None)`, returning a
+process handle with `pid`, `kill()` (kills it and all it started) and `wait()` (its exit status).
+"""
+import atexit
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
+INSIDE_KIT = "/opt/rnn-kit"  # where the sandbox package appears inside bubblewrap
+THREADS_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+MAX_FILES, MAX_FILES_BYTES = 200, 64 << 20  # of the submission folder copied into the sandbox
+
+
+class SandboxUnavailable(RuntimeError):
+    """Raised when a sandbox is required and bubblewrap cannot run here."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Memory is on top of what the warm server already maps."""
+
+    memory_bytes: int = 4 << 30
+    cpu_seconds: int = 600
+    processes: int = 64
+    file_bytes: int = 64 << 20  # any one file, the student's stdout and stderr included
+    open_files: int = 256
+    scratch_bytes: int = 512 << 20  # the sandbox's /tmp (bubblewrap only: a sized tmpfs)
+
+
+# -- the plain launcher --
+class PopenChild:
+    def __init__(self, popen):
+        self.popen, self.pid = popen, popen.pid
+
+    def kill(self):
+        try:
+            os.killpg(self.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.popen.kill()
+        return self.popen.wait()
+
+    def wait(self):
+        return self.popen.wait()
+
+
+class SubprocessLauncher:
+    """The plainest isolation: a separate Python process with the kit's environment."""
+
+    name = "subprocess"
+    description = "a fresh Python process per submission, no sandbox"
+
+    def spawn(self, request_fd, reply_fd, stdout, stderr, workdir=None):
+        env = {**os.environ, **THREADS_ENV}
+        return PopenChild(subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox.worker", str(request_fd), str(reply_fd)],
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd=workdir,
+            pass_fds=(request_fd, reply_fd), env=env, start_new_session=True))
+
+    def close(self):
+        pass
+
+
+# -- bubblewrap --
+def bwrap_path():
+    return shutil.which("bwrap")
+
+
+_bwrap_check = {}
+
+
+def bwrap_problem():
+    """None if bubblewrap can run a sandbox here, else why not (checked once per process)."""
+    if "problem" not in _bwrap_check:
+        path = bwrap_path()
+        if path is None:
+            problem = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+        else:
+            command = [path, *bwrap_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc",
+                       "--dev", "/dev", "--", "/bin/true"]
+            try:
+                run = subprocess.run(command, capture_output=True, timeout=30)
+                problem = None if run.returncode == 0 else (
+                    f"bwrap cannot create a sandbox here: {run.stderr.decode(errors='replace').strip()}")
+            except (OSError, subprocess.TimeoutExpired) as error:
+                problem = f"bwrap cannot run: {error}"
+        _bwrap_check["problem"] = problem
+    return _bwrap_check["problem"]
+
+
+def bwrap_namespace_args():
+    args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if os.geteuid() != 0:
+        args.insert(0, "--unshare-user")  # unprivileged bwrap needs a user namespace
+    return args
+
+
+def system_binds():
+    """The read-only system the sandbox sees: /usr, /etc, the interpreter and the venv, no more."""
+    args = []
+    for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    prefixes = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    for prefix in sorted(prefixes):
+        if not any(prefix.startswith(top + "/") for top in ("/usr", "/etc", "/bin", "/lib")):
+            args += ["--ro-bind", prefix, prefix]
+    return args
+
+
+def kit_copy():
+    """A folder holding only `autograder/__init__.py` and `autograder/sandbox/`: all the kit the
+    sandbox gets (the editable install would otherwise point into the repository)."""
+    root = Path(tempfile.mkdtemp(prefix="rnn-sandbox-kit-"))
+    package = root / "autograder"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""The sandbox\'s view of the kit: the worker only."""\n')
+    shutil.copytree(SANDBOX_PACKAGE, package / "sandbox", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+# -- the warm fork server --
+class ForkedChild:
+    def __init__(self, launcher, pid, generation):
+        self.launcher, self.pid, self.generation = launcher, pid, generation
+        self.status = None
+        self.done = False
+
+    def kill(self):
+        if not self.done:
+            self.done = True
+            self.status = self.launcher._kill(self)
+        return self.status
+
+    def wait(self):
+        # The reply pipe is closed, so the child is ending or useless: end it for sure.
+        return self.kill()
+
+
+class ForkServerLauncher:
+    """One warm server per grading process; `sandbox` is "auto", "bwrap" (required) or "none"."""
+
+    name = "forkserver"
+
+    def __init__(self, sandbox="auto", limits=None, uid=None, announce=True):
+        self.limits = limits or Limits()
+        self.sandbox = sandbox
+        self.uid = uid
+        self.announce = announce
+        self.server = None
+        self.control = None
+        self.generation = 0
+        self.lock = threading.Lock()
+        self.kit_root = None
+        self.isolation = None
+        self.problem = None
+        self.info = {}
+
+    # -- life of the server --
+    def _use_bwrap(self):
+        if self.sandbox == "none":
+            return False
+        problem = bwrap_problem()
+        if problem and self.sandbox == "bwrap":
+            raise SandboxUnavailable(f"refusing to grade without a sandbox: {problem}")
+        self.problem = problem
+        return problem is None
+
+    def start(self):
+        use_bwrap = self._use_bwrap()
+        parent_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        uid = self.uid if self.uid is not None else 61000 + os.getpid() % 4000
+        config = {"limits": asdict(self.limits), "uid": uid if os.geteuid() == 0 else None,
+                  "unshare_net": not use_bwrap, "net_isolated": use_bwrap}
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **THREADS_ENV}
+        if use_bwrap:
+            self.kit_root = kit_copy()
+            config["scratch"] = "/tmp/work"
+            command = [bwrap_path(), *bwrap_namespace_args(), "--clearenv", *system_binds(),
+                       "--proc", "/proc", "--dev", "/dev",
+                       "--size", str(self.limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+                       "--ro-bind", str(self.kit_root), INSIDE_KIT]
+            for key, value in {**env, "PYTHONPATH": INSIDE_KIT, "HOME": "/tmp",
+                               "MPLCONFIGDIR": "/tmp/mpl"}.items():
+                command += ["--setenv", key, value]
+            command += ["--", sys.executable]
+            popen_env = None
+        else:
+            # Without bubblewrap the repository stays visible: say so, every run.
+            scratch = tempfile.mkdtemp(prefix="rnn-sandbox-")
+            os.chmod(scratch, 0o711)
+            config["scratch"] = scratch
+            command = [sys.executable]
+            popen_env = {**os.environ, **THREADS_ENV}
+            if config["uid"] is not None and not world_readable(sys.prefix, sys.base_prefix):
+                config["uid"] = None  # a uid of its own could not even read Python's files
+        command += ["-m", "autograder.sandbox.forkserver", str(server_end.fileno()), json.dumps(config)]
+        self.server = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(server_end.fileno(),),
+                                       env=popen_env, start_new_session=True)
+        server_end.close()
+        self.control = parent_end
+        self.control.settimeout(120)
+        try:
+            self.info = json.loads(self.control.recv(1 << 16) or b"{}")
+        except (OSError, ValueError):
+            self.info = {}
+        self.control.settimeout(None)
+        if not self.info.get("ready"):
+            code = self.server.poll()
+            self.close()
+            raise RuntimeError(f"the grading sandbox did not start (exit status {code})")
+        self.generation += 1
+        self.isolation = describe_isolation(use_bwrap, self.info, self.problem, self.limits)
+        if self.announce:
+            warn = "" if use_bwrap else "WARNING: "
+            print(f"{warn}grading sandbox: {self.isolation}", file=sys.stderr, flush=True)
+        atexit.register(self.close)
+
+    def close(self):
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.server is not None:
+            try:
+                self.server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, 9)
+                self.server.wait()
+            self.server = None
+        if self.kit_root is not None:
+            shutil.rmtree(self.kit_root, ignore_errors=True)
+            self.kit_root = None
+
+    def _ask(self, message, fds=()):
+        if self.server is None or self.server.poll() is not None:
+            self.close()
+            self.start()
+        socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+        reply = self.control.recv(1 << 16)
+        if not reply:
+            raise RuntimeError("the grading sandbox's fork server died")
+        return json.loads(reply)
+
+    # -- children --
+    def spawn(self, request_fd, reply_fd, stdout, stderr, workdir=None):
+        files = submission_files(workdir) if workdir else []
+        try:
+            with self.lock:
+                fds = [request_fd, reply_fd, stdout.fileno(), stderr.fileno(), *(fd for fd, _ in files)]
+                reply = self._ask({"op": "fork", "files": [name for _, name in files]}, fds)
+        finally:
+            for fd, _ in files:
+                os.close(fd)
+        if "pid" not in reply:
+            raise RuntimeError(f"the grading sandbox could not start a worker: {reply.get('error')}")
+        return ForkedChild(self, reply["pid"], self.generation)
+
+    def _kill(self, child):
+        with self.lock:
+            if child.generation != self.generation or self.server is None:
+                return None  # its server is gone, and it with it (--die-with-parent, killpg)
+            try:
+                return self._ask({"op": "kill", "pid": child.pid}).get("status")
+            except (OSError, RuntimeError, ValueError):
+                return None
+
+
+def world_readable(*paths):
+    """Could another uid read these (every directory above them searchable by others)?"""
+    for path in paths:
+        current = Path(path).resolve()
+        for part in [current, *current.parents]:
+            try:
+                if not os.stat(part).st_mode & stat.S_IXOTH:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+def submission_files(folder):
+    """(fd, relative name) of the regular files in the submission's folder, opened read-only
+    without following links (a symlink to gradebook.db must not carry it into the sandbox)."""
+    folder = Path(folder)
+    found, total = [], 0
+    stack = [folder]
+    while stack and len(found) < MAX_FILES:
+        directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+                continue
+            try:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or total + info.st_size > MAX_FILES_BYTES or len(found) >= MAX_FILES:
+                os.close(fd)
+                continue
+            total += info.st_size
+            found.append((fd, os.path.relpath(entry.path, folder)))
+    return found
+
+
+def describe_isolation(use_bwrap, info, problem, limits):
+    limits_text = (f"limits: {limits.memory_bytes >> 20} MiB memory, {limits.cpu_seconds} s CPU, "
+                   f"{limits.processes} processes, {limits.file_bytes >> 20} MiB per file")
+    user = f"uid {info['uid']}" if info.get("uid") is not None else "the grader's own uid"
+    if use_bwrap:
+        return (f"bubblewrap (no network, read-only system, private /tmp, no repository, "
+                f"no gradebook, no other students), {user}; {limits_text}")
+    network = "no network (own namespace)" if info.get("net_isolated") else "NETWORK NOT ISOLATED"
+    return (f"NO BUBBLEWRAP ({problem}); fallback: separate forked process, {network}, {user}, "
+            f"{limits_text}; the student's code CAN READ any file that {user} can read")
+
+
+# -- the process-wide default --
+_default = {}
+
+
+def default_launcher():
+    """The launcher grade_notebook uses when given none: one warm server per process."""
+    key = os.getpid()  # a forked or spawned grading process starts its own
+    if key not in _default:
+        _default.clear()
+        _default[key] = ForkServerLauncher(sandbox=os.environ.get("RNN_GRADE_SANDBOX", "auto"))
+    return _default[key]
+

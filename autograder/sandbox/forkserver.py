@@ -1,0 +1,267 @@
+"""The warm start: one process imports numpy and torch once, then forks a worker per submission.
+
+Started (inside the bubblewrap sandbox where there is one) as
+`python -m autograder.sandbox.forkserver CONTROL_FD CONFIG_JSON`. The grader sends requests
+on the control socket, a SOCK_SEQPACKET pair, one JSON message each:
+- `fork`, with file descriptors attached: the worker's request and reply pipes, its stdout
+  and stderr files, then read-only files of the submission's folder to copy into its scratch
+  directory. The child drops to the sandbox's own uid, takes its limits and runs the worker.
+- `kill`: kill that child and everything it started, reap it, and say how it ended.
+
+Forking is safe here because nothing has run a torch operation yet, and OMP_NUM_THREADS=1
+keeps torch from starting thread pools: the server is single-threaded when it forks (see
+PyTorch's notes on fork safety). Like worker.py, this imports nothing else from the kit.
+"""
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import time
+
+MAX_FDS = 250  # SCM_RIGHTS carries at most 253 descriptors per message
+PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWNET = 0x40000000
+
+
+def warm_up():
+    """Import what every submission would import: this is what children no longer pay for."""
+    import numpy  # noqa: F401
+    import torch
+    import torch.nn  # noqa: F401
+    import torch.nn.functional  # noqa: F401
+    import torch.optim  # noqa: F401
+
+    torch.set_num_threads(1)
+    from autograder.sandbox import wire, worker  # noqa: F401
+
+
+def isolate_network():
+    """Without bubblewrap: a new network namespace if the kernel lets us (root, usually)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(CLONE_NEWNET) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper():
+    # Orphans of a child (a fork bomb's leaves) are re-parented to us, so we can reap them.
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Server:
+    def __init__(self, control, config):
+        self.control = control
+        self.config = config
+        self.uid = config.get("uid")  # a uid of its own: limits and kills are per uid
+        self.children = {}  # pid -> scratch directory
+        self.exited = {}  # pid -> exit status, for children reaped before anyone asked
+
+    def serve(self):
+        while True:
+            try:
+                data, fds, _flags, _addr = socket.recv_fds(self.control, 1 << 16, MAX_FDS)
+            except (ConnectionError, OSError):
+                break
+            if not data:
+                break
+            request = json.loads(data)
+            try:
+                if request["op"] == "fork":
+                    reply = {"pid": self.fork(request, fds)}
+                elif request["op"] == "kill":
+                    reply = {"status": self.kill(request["pid"])}
+                else:
+                    reply = {"error": f"unknown op {request['op']!r}"}
+            except Exception as error:  # the server must outlive any one request
+                reply = {"error": f"{type(error).__name__}: {error}"}
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            self.control.send(json.dumps(reply).encode())
+            self.reap_orphans()
+        for pid in list(self.children):
+            self.kill(pid)
+
+    # -- one child per submission --
+    def fork(self, request, fds):
+        workdir = os.path.join(self.config["scratch"], f"work-{time.monotonic_ns()}")
+        os.mkdir(workdir, 0o700)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                self.child(request, fds, workdir)
+                code = 0
+            except BaseException:  # noqa: B036 (nothing may escape a forked child but its exit)
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self.children[pid] = workdir
+        return pid
+
+    def child(self, request, fds, workdir):
+        os.setsid()
+        self.control.close()
+        request_fd, reply_fd, out_fd, err_fd, *files = fds
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        copy_files(files, request.get("files", []), workdir)
+        limits = self.config["limits"]
+        if self.uid is not None:
+            for root, dirs, names in os.walk(workdir):
+                for name in [*dirs, *names]:
+                    os.lchown(os.path.join(root, name), self.uid, self.uid)
+            os.chown(workdir, self.uid, self.uid)
+        set_limits(limits)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        # An output file past its size limit: the write fails (OSError) instead of killing us.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if self.uid is not None:
+            os.setgroups([])
+            os.setgid(self.uid)
+            os.setuid(self.uid)
+        os.chdir(workdir)
+        os.environ.update(HOME=workdir, TMPDIR=workdir)
+        keep = {request_fd, reply_fd, 0, 1, 2}
+        os.closerange(3, min(request_fd, reply_fd))
+        for fd in range(min(request_fd, reply_fd), 1024):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        from autograder.sandbox.worker import serve
+
+        serve(os.fdopen(request_fd, "r", encoding="utf-8"), os.fdopen(reply_fd, "w", encoding="utf-8"))
+        sys.stdout.flush()
+
+    def kill(self, pid):
+        """Kill the child, its group and every process of the sandbox's uid; reap; clean up."""
+        for _ in range(50):
+            stray = self.strays(pid)
+            for victim in stray:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if pid in self.children and pid not in self.exited:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if not stray:
+                break
+            time.sleep(0.001)
+            self.reap_orphans()
+        if pid in self.children and pid not in self.exited:
+            try:
+                _, raw = os.waitpid(pid, 0)
+                self.exited[pid] = os.waitstatus_to_exitcode(raw)
+            except ChildProcessError:
+                pass
+        self.reap_orphans()
+        if pid in self.children:
+            shutil.rmtree(self.children.pop(pid), ignore_errors=True)
+        return self.exited.pop(pid, None)
+
+    def strays(self, pid):
+        """Live processes started by the child: by uid when it has one of its own, else by session."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat_file:
+                    fields = stat_file.read().rsplit(")", 1)[1].split()
+                if fields[0] in ("Z", "X"):
+                    continue
+                if self.uid is not None:
+                    if os.stat(f"/proc/{entry}").st_uid == self.uid:
+                        found.append(int(entry))
+                elif int(fields[3]) == pid:  # fields[3]: the session id; the child is a leader
+                    found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
+
+    def reap_orphans(self):
+        while True:
+            try:
+                pid, raw = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.children:  # ended on its own (os._exit, a signal): keep how
+                self.exited[pid] = os.waitstatus_to_exitcode(raw)
+
+
+def copy_files(fds, names, workdir):
+    """The submission's folder, as nbgrader gives it: copies in the child's own scratch."""
+    for fd, name in zip(fds, names):
+        target = os.path.normpath(os.path.join(workdir, name))
+        if not target.startswith(workdir + os.sep):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with os.fdopen(os.dup(fd), "rb") as source, open(target, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+
+
+def set_limits(limits):
+    def limit(kind, value):
+        if value is None:
+            return
+        _soft, hard = resource.getrlimit(kind)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (value, value))
+
+    # Memory: the address space torch already maps, plus the submission's allowance.
+    mapped = vm_size()
+    limit(resource.RLIMIT_AS, mapped + limits["memory_bytes"] if limits.get("memory_bytes") else None)
+    limit(resource.RLIMIT_CPU, limits.get("cpu_seconds"))
+    limit(resource.RLIMIT_FSIZE, limits.get("file_bytes"))
+    limit(resource.RLIMIT_NPROC, limits.get("processes"))
+    limit(resource.RLIMIT_NOFILE, limits.get("open_files"))
+    limit(resource.RLIMIT_CORE, 0)
+
+
+def vm_size():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def main():
+    control = socket.socket(fileno=int(sys.argv[1]))
+    config = json.loads(sys.argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle, not ours
+    become_subreaper()
+    net_isolated = config.get("net_isolated", False)
+    if config.get("unshare_net"):
+        net_isolated = isolate_network()
+    if config.get("uid") is not None and os.geteuid() != 0:
+        config["uid"] = None
+    os.makedirs(config["scratch"], exist_ok=True)
+    warm_up()
+    control.send(json.dumps({"ready": True, "net_isolated": net_isolated, "uid": config["uid"],
+                             "pid": os.getpid()}).encode())
+    Server(control, config).serve()
+
+
+if __name__ == "__main__":
+    main()
