@@ -21,16 +21,31 @@ def cmd_release(args):
 
 def cmd_grade(args):
     from autograder.feedback import report
-    from autograder.grading.batch import grade_assignment
+    from autograder.grading.batch import Options, grade_assignment, summary_line
+    from autograder.grading.launchers import SandboxUnavailable
 
     course = Course(args.course)
-    results = grade_assignment(course, args.name, progress=not args.quiet)
+    sandbox = "bwrap" if args.require_sandbox else args.sandbox
+    from autograder.grading.batch import default_workers
+
+    options = Options(workers=args.workers or default_workers(), force=args.force, dask=args.dask, sandbox=sandbox,
+                      test_timeout=args.timeout, progress=not args.quiet)
+    try:
+        results = grade_assignment(course, args.name, options=options)
+    except SandboxUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: every submission graded so far is in the gradebook; "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return 130
     if not results:
         print(f"no submissions under {course.submitted_dir}/<student>/{args.name}/", file=sys.stderr)
         return 1
     for result in results:
         print(report(result) if args.verbose else
               f"{result.student:>20}  {result.score:g} / {result.max_score:g}")
+    print(summary_line(results, options.skipped))
     return 0
 
 
@@ -63,6 +78,17 @@ def build_parser():
     grade.add_argument("name", help="the assignment")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each student's feedback")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="grading processes in parallel (default: the number of cores)")
+    grade.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
+    grade.add_argument("--dask", metavar="ADDRESS", default=None,
+                       help="grade on Dask distributed: a scheduler address (tcp://host:8786) or local:N")
+    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
+                       help="auto: bubblewrap if it works here, else a loud fallback (default)")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade unless bubblewrap can sandbox the student's code")
+    grade.add_argument("--timeout", type=float, default=None,
+                       help="seconds per test (default: Execute.timeout in nbgrader_config.py)")
     grade.set_defaults(run=cmd_grade)
 
     sync = commands.add_parser("sync", help="write solutions/<name>.py into the notebook's solution regions")

@@ -28,13 +28,21 @@ def report(result):
 
 
 def gradescope(result):
+    """Gradescope's results.json. Its `status` knows only passed/failed, so how a cell ended
+    (failed, error or timeout) is also in `tags`, `extra_data` and the start of `output`."""
     tests = []
     for cell in result.cells:
         messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
         tests.append({"name": cell.grade_id, "score": cell.points, "max_score": cell.max_points,
-                      "status": cell.status, "output": "\n".join(messages), "visibility": "visible"})
+                      "status": "passed" if cell.status == PASSED else "failed",
+                      "output": "\n".join([f"[{cell.status}]", *messages]), "tags": [cell.status],
+                      "extra_data": {"outcome": cell.status,
+                                     "tests": [{"name": test_label(t), "status": t.status} for t in cell.tests]},
+                      "visibility": "visible"})
     return {"score": result.score, "max_score": result.max_score, "tests": tests,
-            "output": "\n".join(result.problems)}
+            "output": "\n".join(result.problems), "visibility": "visible",
+            # What the student's code printed is theirs, and may be forged ("all tests passed").
+            "stdout_visibility": "hidden"}
 
 
 def autograded_notebook(assignment, result, submitted_path):

@@ -1,19 +1,252 @@
-"""Grade every submission of an assignment, and write each result as soon as it exists."""
+"""Grade every submission of an assignment: in parallel, resumably, one writer to the gradebook.
+
+Workers (processes of this machine, or Dask workers) only grade: each returns a plain result.
+This process alone writes: per submission, the gradebook in one transaction, then the
+feedback files, then a stamp (hashes of the submission and of the assignment's sources). A
+submission whose stamp matches is not graded again, so an interrupted run loses nothing
+already written, and a re-run grades only what is missing or changed (`force` regrades all).
+"""
+import concurrent.futures
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
 from tqdm import tqdm
 
 from autograder import feedback, gradebook
+from autograder.course import KIT_ROOT, Course
 from autograder.grading.engine import grade_notebook
+from autograder.grading.launchers import default_launcher, isolation_summary
+from autograder.grading.results import (
+    ERROR,
+    FAILED,
+    PASSED,
+    TIMEOUT,
+    overall_status,
+    result_from_dict,
+)
+
+ENGINE_VERSION = "2"  # bump when grading itself changes: every stamp becomes stale
+STAMP = ".autograder-stamp.json"
+RESULT = ".autograder-result.json"
+COUNTED = {PASSED: "passed", FAILED: "failed", ERROR: "errored", TIMEOUT: "timed-out"}
 
 
-def grade_assignment(course, name, launcher=None, progress=True):
+@dataclass
+class Options:
+    workers: int = 1
+    force: bool = False
+    dask: str = None  # "local:N" or a scheduler address
+    sandbox: str = "auto"  # "auto", "bwrap" (required) or "none"
+    test_timeout: float = None  # seconds per test; None: the course's Execute.timeout
+    progress: bool = True
+    skipped: list = field(default_factory=list)  # filled in: students not regraded
+
+
+def default_workers():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def grade_assignment(course, name, launcher=None, progress=True, options=None):
+    """Grade what needs grading; return every submission's result (re-read when not regraded)."""
+    options = options or Options(progress=progress)
+    options.progress = options.progress and progress
     assignment = course.assignment(name)
+    timeout = options.test_timeout or course.cell_timeout
     gradebook.ensure_registered(course, name)
-    results = []
-    submissions = course.submissions(name)
-    bar = tqdm(submissions, desc=f"grading {name}", unit="notebook", disable=not progress)
-    for student, path in bar:
-        result = grade_notebook(assignment, student, path, launcher, course.cell_timeout)
-        gradebook.record(course, result)
+    sources = source_hash(assignment, timeout)
+    results, todo = {}, []
+    for student, path in course.submissions(name):
+        stamp = {"submission": folder_hash(path.parent), "sources": sources}
+        previous = None if options.force else load_previous(course, name, student, stamp)
+        if previous is not None:
+            results[student] = previous
+            options.skipped.append(student)
+        else:
+            todo.append((student, path, stamp))
+    if todo:
+        isolation = isolation_summary(options.sandbox)  # raises if required and missing
+        warn(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
+    bar = tqdm(total=len(todo), desc=f"grading {name}", unit="notebook", disable=not options.progress)
+    counts = dict.fromkeys(COUNTED.values(), 0)
+
+    def commit(student, path, stamp, result):
+        gradebook.record(course, result)  # one transaction per submission
         feedback.write(course, assignment, result, path)
-        results.append(result)
-    return results
+        save_stamp(course, name, student, stamp, result)
+        results[student] = result
+        counts[COUNTED[overall_status(result)]] += 1
+        bar.set_postfix(counts, refresh=False)
+        bar.update()
+
+    try:
+        if options.dask:
+            run_on_dask(course, name, todo, timeout, options, commit)
+        elif options.workers > 1 and len(todo) > 1:
+            run_in_pool(course, name, todo, timeout, options, commit)
+        else:
+            launcher = launcher or default_launcher(options.sandbox)
+            for student, path, stamp in todo:
+                commit(student, path, stamp, grade_notebook(assignment, student, path, launcher, timeout))
+    finally:
+        bar.close()
+    return [results[student] for student, _ in course.submissions(name) if student in results]
+
+
+# -- what marks a submission as graded --
+def folder_hash(folder):
+    digest = hashlib.sha256()
+    for relative, data in sorted(read_folder(folder).items()):
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def source_hash(assignment, timeout):
+    """Everything a grade depends on besides the submission: change one, and all regrade."""
+    digest = hashlib.sha256(f"engine {ENGINE_VERSION} timeout {timeout}".encode())
+    paths = sorted(p for p in Path(assignment.source_dir).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+    paths += [KIT_ROOT / "autograder" / part / f"{assignment.name}.py" for part in ("hidden", "mutants")]
+    paths += [KIT_ROOT / "solutions" / f"{assignment.name}.py"]
+    for path in paths:
+        if path.is_file():
+            digest.update(str(path.name).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def graded_dir(course, name, student):
+    return course.autograded_dir / student / name
+
+
+def load_previous(course, name, student, stamp):
+    folder = graded_dir(course, name, student)
+    try:
+        if json.loads((folder / STAMP).read_text(encoding="utf-8")) != stamp:
+            return None
+        return result_from_dict(json.loads((folder / RESULT).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_stamp(course, name, student, stamp, result):
+    folder = graded_dir(course, name, student)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RESULT).write_text(json.dumps(result.to_dict()), encoding="utf-8")
+    # Written last and atomically: a stamp exists only for a submission fully recorded.
+    partial = folder / (STAMP + ".partial")
+    partial.write_text(json.dumps(stamp), encoding="utf-8")
+    partial.replace(folder / STAMP)
+
+
+def read_folder(folder, limit=64 << 20):
+    """{relative path: bytes} of a submission's regular files; links are not followed."""
+    folder, files, total = Path(folder), {}, 0
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for filename in sorted(names):
+            path = Path(root) / filename
+            if filename.startswith("."):
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    continue
+                data = handle.read(limit - total + 1)
+            if total + len(data) > limit:
+                continue
+            total += len(data)
+            files[str(path.relative_to(folder))] = data
+    return files
+
+
+# -- grading away from the writer: a process pool or Dask --
+def grade_files(course_root, name, student, files, timeout, sandbox):
+    """Grade a submission sent as {relative path: bytes}; runs in a pool or a Dask worker."""
+    os.environ.setdefault("RNN_GRADE_SANDBOX", sandbox)
+    os.environ.setdefault("RNN_GRADE_QUIET", "1")
+    course = Course(course_root)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rnn-submission-") as scratch:
+        folder = Path(scratch) / student / name
+        for relative, data in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        result = grade_notebook(course.assignment(name), student, folder / f"{name}.ipynb",
+                                test_timeout=timeout)
+    return result.to_dict() | {"seconds": time.monotonic() - started}
+
+
+def _pool_initializer(sandbox):
+    # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["RNN_GRADE_SANDBOX"] = sandbox
+    os.environ["RNN_GRADE_QUIET"] = "1"
+
+
+def run_in_pool(course, name, todo, timeout, options, commit):
+    context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(options.workers, len(todo)), mp_context=context,
+                                                  initializer=_pool_initializer, initargs=(options.sandbox,))
+    try:
+        pending = {pool.submit(grade_files, str(course.root), name, student, read_folder(path.parent),
+                               timeout, options.sandbox): (student, path, stamp)
+                   for student, path, stamp in todo}
+        for future in concurrent.futures.as_completed(pending):
+            student, path, stamp = pending[future]
+            commit(student, path, stamp, result_from_dict(future.result()))
+    except BaseException:
+        for process in list((pool._processes or {}).values()):
+            process.terminate()  # their sandboxes die with them (bwrap --die-with-parent)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def run_on_dask(course, name, todo, timeout, options, commit):
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if options.dask.startswith("local:"):
+        cluster = LocalCluster(n_workers=int(options.dask.split(":", 1)[1]), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(options.dask)
+    try:
+        futures = {}
+        for student, path, stamp in todo:
+            future = client.submit(grade_files, str(course.root), name, student, read_folder(path.parent),
+                                   timeout, options.sandbox, key=f"grade-{name}-{student}-{stamp['submission'][:12]}",
+                                   pure=False)
+            futures[future] = (student, path, stamp)
+        for future in as_completed(futures):
+            student, path, stamp = futures[future]
+            commit(student, path, stamp, result_from_dict(future.result()))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def summary_line(results, skipped):
+    counts = dict.fromkeys(COUNTED.values(), 0)
+    for result in results:
+        counts[COUNTED[overall_status(result)]] += 1
+    text = ", ".join(f"{n} {word}" for word, n in counts.items())
+    return f"{len(results)} submissions: {text}; {len(skipped)} unchanged since the last run, not regraded"
+
+
+def warn(text):
+    print(text, file=sys.stderr, flush=True)

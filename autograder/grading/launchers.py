@@ -334,23 +334,39 @@ def describe_isolation(use_bwrap, info, problem, limits):
     limits_text = (f"limits: {limits.memory_bytes >> 20} MiB memory, {limits.cpu_seconds} s CPU, "
                    f"{limits.processes} processes, {limits.file_bytes >> 20} MiB per file")
     user = f"uid {info['uid']}" if info.get("uid") is not None else "the grader's own uid"
+    user = "a uid of its own" if info.get("uid") == "its own" else user
     if use_bwrap:
         return (f"bubblewrap (no network, read-only system, private /tmp, no repository, "
                 f"no gradebook, no other students), {user}; {limits_text}")
     network = "no network (own namespace)" if info.get("net_isolated") else "NETWORK NOT ISOLATED"
-    return (f"NO BUBBLEWRAP ({problem}); fallback: separate forked process, {network}, {user}, "
-            f"{limits_text}; the student's code CAN READ any file that {user} can read")
+    if not use_bwrap:
+        return (f"NO BUBBLEWRAP SANDBOX ({problem}); fallback: a separate forked process, {network}, "
+                f"{user}, {limits_text}; the student's code CAN READ any file that {user} can read, "
+                "the repository and gradebook.db included")
 
 
 # -- the process-wide default --
 _default = {}
 
 
-def default_launcher():
-    """The launcher grade_notebook uses when given none: one warm server per process."""
-    key = os.getpid()  # a forked or spawned grading process starts its own
+def default_launcher(sandbox=None):
+    """The launcher grade_notebook uses when given none: one warm server per process (and mode)."""
+    sandbox = sandbox or os.environ.get("RNN_GRADE_SANDBOX", "auto")
+    key = (os.getpid(), sandbox)  # a forked or spawned grading process starts its own
     if key not in _default:
-        _default.clear()
-        _default[key] = ForkServerLauncher(sandbox=os.environ.get("RNN_GRADE_SANDBOX", "auto"))
+        _default[key] = ForkServerLauncher(sandbox=sandbox, announce=False)
     return _default[key]
 
+
+def isolation_summary(sandbox="auto", limits=None):
+    """What isolation a run will have, said before it starts; raises if a sandbox is required
+    and missing. Without bubblewrap, the text says so loudly."""
+    limits = limits or Limits()
+    if sandbox == "none":
+        return describe_isolation(False, {"net_isolated": os.geteuid() == 0, "uid": None},
+                                  "disabled with --sandbox none", limits)
+    problem = bwrap_problem()
+    if problem and sandbox == "bwrap":
+        raise SandboxUnavailable(f"refusing to grade without a sandbox: {problem}")
+    uid = "its own" if os.geteuid() == 0 else None
+    return describe_isolation(problem is None, {"net_isolated": os.geteuid() == 0, "uid": uid}, problem, limits)

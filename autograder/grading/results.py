@@ -55,3 +55,19 @@ class NotebookResult:
             raw.update(status=cell.status, points=cell.points)
         data.update(score=self.score, max_score=self.max_score)
         return data
+
+
+def result_from_dict(data):
+    """The inverse of NotebookResult.to_dict (derived fields are recomputed, not trusted)."""
+    cells = [CellResult(cell["grade_id"], cell["max_points"], [TestResult(**test) for test in cell["tests"]])
+             for cell in data["cells"]]
+    return NotebookResult(data["student"], data["assignment"], cells, list(data["problems"]),
+                          data.get("stdout", ""), data.get("stderr", ""))
+
+
+def overall_status(result):
+    """One word for a submission, for the progress bar: its worst test's status."""
+    statuses = [cell.status for cell in result.cells] or [ERROR]
+    if result.problems and not result.cells:
+        statuses.append(ERROR)
+    return max(statuses, key=SEVERITY.index)
