@@ -121,8 +121,15 @@ def system_binds():
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     prefixes = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    made = set()
     for prefix in sorted(prefixes):
         if not any(prefix.startswith(top + "/") for top in ("/usr", "/etc", "/bin", "/lib")):
+            # bwrap would make the folders above a bind readable by root only: open them up,
+            # or the student's uid cannot import anything not yet imported.
+            for parent in reversed(Path(prefix).parents[:-1]):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
             args += ["--ro-bind", prefix, prefix]
     return args
 
@@ -200,7 +207,8 @@ class ForkServerLauncher:
             command = [bwrap_path(), *bwrap_namespace_args(), "--clearenv", *system_binds(),
                        "--proc", "/proc", "--dev", "/dev",
                        "--size", str(self.limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                       "--ro-bind", str(self.kit_root), INSIDE_KIT]
+                       "--perms", "0755", "--dir", os.path.dirname(INSIDE_KIT),
+                       "--ro-bind", str(self.kit_root), INSIDE_KIT, "--chdir", "/tmp"]
             for key, value in {**env, "PYTHONPATH": INSIDE_KIT, "HOME": "/tmp",
                                "MPLCONFIGDIR": "/tmp/mpl"}.items():
                 command += ["--setenv", key, value]
