@@ -111,7 +111,7 @@ def folder_hash(folder):
 
 def source_hash(assignment, timeout):
     """Everything a grade depends on besides the submission: change one, and all regrade."""
-    digest = hashlib.sha256(f"engine {ENGINE_VERSION} timeout {timeout}".encode())
+    digest = hashlib.sha256(f"engine {ENGINE_VERSION}".encode())  # not the timeout: a knob, not a grade
     paths = sorted(p for p in Path(assignment.source_dir).rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
     paths += [KIT_ROOT / "autograder" / part / f"{assignment.name}.py" for part in ("hidden", "mutants")]
@@ -185,7 +185,8 @@ def grade_files(course_root, name, student, files, timeout, sandbox):
             target.write_bytes(data)
         result = grade_notebook(course.assignment(name), student, folder / f"{name}.ipynb",
                                 test_timeout=timeout)
-    return result.to_dict() | {"seconds": time.monotonic() - started}
+    result.seconds = time.monotonic() - started  # with the copy in and out of the scratch folder
+    return result.to_dict()
 
 
 def _pool_initializer(sandbox):

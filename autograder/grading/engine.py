@@ -6,6 +6,7 @@ the sandbox; collect the student's output. Any fault becomes a result, never an 
 """
 import contextlib
 import sys
+import time
 from pathlib import Path
 
 from autograder.grading.errors import SandboxCrash, SandboxTimeout, StudentError
@@ -28,6 +29,7 @@ from autograder.student.nbloader import code_cells
 
 def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, only=None):
     """Grade one notebook file; `only` limits grading to those grade ids (the kit's tests)."""
+    started = time.monotonic()
     result = NotebookResult(student, assignment.name)
     test_cells = [c for c in assignment.test_cells if only is None or c.grade_id in only]
     try:
@@ -36,6 +38,7 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
         result.problems.append(str(error))
         result.cells = [CellResult(c.grade_id, c.points, [TestResult("notebook", ERROR, str(error))])
                         for c in test_cells]
+        result.seconds = time.monotonic() - started
         return result
 
     session = Session(code_cells(notebook), launcher, setup_timeout=test_timeout, workdir=Path(path).parent)
@@ -47,14 +50,19 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
         result.stdout, result.stderr = output["stdout"], output["stderr"]
     finally:
         session.close()
+    result.seconds = time.monotonic() - started
     return result
 
 
 def start(session, result):
-    """Run the student's cells; the names they define, or None if the code never started."""
+    """Run the student's cells; the names they define, or None (TIMEOUT) if the code never started
+    (ran out of time while loading)."""
     try:
         report = session.start()
-    except (SandboxTimeout, SandboxCrash, StudentError) as error:
+    except SandboxTimeout:
+        result.problems.append(f"the notebook's code did not finish loading within {session.setup_timeout:g} s")
+        return TIMEOUT
+    except (SandboxCrash, StudentError) as error:
         result.problems.append(f"the notebook's code did not finish loading: {error}")
         return None
     for error in report["cell_errors"]:
@@ -64,8 +72,9 @@ def start(session, result):
 
 def grade_cell(assignment, cell, session, student, test_timeout):
     outcome = CellResult(cell.grade_id, cell.points)
-    if student is None:
-        outcome.tests.append(TestResult(cell.grade_id, ERROR, "the notebook's code did not load"))
+    if student is None or student == TIMEOUT:
+        status = ERROR if student is None else TIMEOUT
+        outcome.tests.append(TestResult(cell.grade_id, status, "the notebook's code did not load"))
         return outcome
     outcome.tests.append(run_test(session, test_timeout, f"{cell.grade_id} (visible checks)", True,
                                   lambda: run_visible(assignment, cell, student)))
@@ -95,8 +104,6 @@ def importable(directory):
 
 def run_test(session, test_timeout, name, visible, body):
     """Run one test body under a deadline; classify how it ended."""
-    import time
-
     session.deadline = time.monotonic() + test_timeout
     try:
         session.ensure_started()

@@ -40,6 +40,7 @@ class NotebookResult:
     problems: list = field(default_factory=list)  # notebook-level: unreadable, a cell that raised, ...
     stdout: str = ""
     stderr: str = ""
+    seconds: float = 0.0  # wall time spent grading it, where it was graded
 
     @property
     def score(self):
@@ -62,7 +63,7 @@ def result_from_dict(data):
     cells = [CellResult(cell["grade_id"], cell["max_points"], [TestResult(**test) for test in cell["tests"]])
              for cell in data["cells"]]
     return NotebookResult(data["student"], data["assignment"], cells, list(data["problems"]),
-                          data.get("stdout", ""), data.get("stderr", ""))
+                          data.get("stdout", ""), data.get("stderr", ""), float(data.get("seconds", 0.0)))
 
 
 def overall_status(result):

@@ -1,0 +1,168 @@
+"""Grade the same class with vanilla `nbgrader autograde` and with the kit's engine; compare.
+
+    .venv/bin/python benchmarks/grade_throughput.py [--students 40] [--workers N] [--skip-vanilla]
+
+Builds a scratch course with every assignment the kit has, and a class of at least
+`--students` notebooks per run, made by autograder/synthetic.py: honest ones (the reference
+and each known alternative solution) and buggy ones (each mutant of the catalog). Then:
+1. vanilla: `nbgrader autograde NAME --force` in its own copy of the course (one kernel per
+   notebook, tests and student code in the same process, one notebook at a time);
+2. the engine: `grade_assignment(..., workers=N, force=True)` in another copy;
+3. checks both give the same per-cell scores on every honest submission;
+4. prints the throughput ratio and the engine's overhead per submission: its time grading a
+   submission minus the time the same tests take run in-process on the same code, no sandbox.
+"""
+import argparse
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import gradebook, synthetic  # noqa: E402
+from autograder.course import KIT_ROOT, Course  # noqa: E402
+from autograder.grading.batch import Options, default_workers, grade_assignment  # noqa: E402
+from autograder.grading.judge import Judge  # noqa: E402
+from autograder.hidden import tests_for  # noqa: E402
+from autograder.mutants import catalog_for  # noqa: E402
+from autograder.release.generate import release  # noqa: E402
+from autograder.student.nbloader import load_notebook  # noqa: E402
+
+
+def build_course(root, names):
+    shutil.copy(KIT_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    for name in names:
+        shutil.copytree(KIT_ROOT / "assignments" / name, root / "assignments" / name,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return Course(root)
+
+
+def class_of(name, size):
+    """{student: (honest?, builder)}: every alternative and mutant once, then the reference
+    and the rest again, round robin, until there are `size` of them."""
+    catalog = catalog_for(name)
+    kinds = [("reference", True, synthetic.perfect)]
+    kinds += [(f"alt-{v.name}", True, synthetic.variant(v)) for v in catalog.alternatives]
+    kinds += [(f"bug-{v.name}", False, synthetic.variant(v)) for v in catalog.mutants]
+    students = {}
+    for index, (label, honest, build) in zip(range(max(size, len(kinds))), itertools.cycle(kinds)):
+        students[f"{index:03d}-{label}"[:60]] = (honest, build)
+    return students
+
+
+def hand_out(course, name, students, released_dir):
+    released = json.loads((released_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
+    for student, (_honest, build) in students.items():
+        folder = course.submitted_dir / student / name
+        shutil.copytree(released_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / f"{name}.ipynb").write_text(build(name, released), encoding="utf-8")
+
+
+def vanilla(course, name):
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    started = time.monotonic()
+    run = subprocess.run([str(nbgrader), "autograde", name, "--force", "--create"], cwd=course.root,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PATH": f"{nbgrader.parent}{os.pathsep}{os.environ['PATH']}"})
+    elapsed = time.monotonic() - started
+    if run.returncode != 0:
+        print(run.stderr[-3000:], file=sys.stderr)
+    return elapsed
+
+
+def in_process_seconds(course, name, path):
+    """The tests' own compute: load the notebook and run its visible and hidden tests here."""
+    assignment = course.assignment(name)
+    started = time.monotonic()
+    module = load_notebook(path)
+    student = types.SimpleNamespace(**{k: v for k, v in vars(module).items() if not k.startswith("_")})
+    sys.path.insert(0, str(assignment.source_dir))
+    try:
+        for cell in assignment.test_cells:
+            for body in [lambda cell=cell: exec(compile(cell.visible, "<visible>", "exec"), dict(vars(module))),
+                         *[lambda t=t: t.function(student, Judge(name, student))
+                           for t in tests_for(name).cell(cell.grade_id)]]:
+                try:
+                    body()
+                except Exception:  # a buggy submission fails its tests; we only time them
+                    pass
+    finally:
+        sys.path.remove(str(assignment.source_dir))
+    return time.monotonic() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40, help="notebooks in all (default 40)")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--skip-vanilla", action="store_true", help="time only the engine")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    names = Course().assignment_names()
+    per_assignment = -(-args.students // len(names))
+    scratch = Path(tempfile.mkdtemp(prefix="rnn-bench-"))
+    try:
+        (scratch / "vanilla").mkdir()
+        (scratch / "engine").mkdir()
+        courses = {kind: build_course(scratch / kind, names) for kind in ("vanilla", "engine")}
+        classes = {name: class_of(name, per_assignment) for name in names}
+        for name in names:
+            released_dir = release(courses["vanilla"], name, release_dir=scratch / "released")
+            for course in courses.values():
+                hand_out(course, name, classes[name], released_dir)
+        count = sum(len(c) for c in classes.values())
+        print(f"{count} notebooks ({', '.join(f'{len(classes[n])} of {n}' for n in names)}), "
+              f"{sum(h for c in classes.values() for h, _ in c.values())} honest; "
+              f"{args.workers} workers, {os.cpu_count()} cores")
+
+        engine_seconds, per_submission, results = 0.0, [], {}
+        for name in names:
+            started = time.monotonic()
+            graded = grade_assignment(courses["engine"], name,
+                                      options=Options(workers=args.workers, force=True, progress=False))
+            engine_seconds += time.monotonic() - started
+            results[name] = graded
+        print(f"engine: {engine_seconds:.1f} s, {count / engine_seconds:.2f} notebooks/s")
+
+        for name in names:
+            for result in results[name]:
+                path = courses["engine"].submitted_dir / result.student / name / f"{name}.ipynb"
+                per_submission.append(result.seconds - in_process_seconds(courses["engine"], name, path))
+        overhead = sum(per_submission) / len(per_submission)
+        print(f"engine overhead per submission, beyond the tests' own compute: {overhead:.3f} s "
+              f"(median {sorted(per_submission)[len(per_submission) // 2]:.3f} s; pool start-up not included)")
+        if args.skip_vanilla:
+            return 0
+
+        vanilla_seconds = sum(vanilla(courses["vanilla"], name) for name in names)
+        print(f"vanilla nbgrader autograde: {vanilla_seconds:.1f} s, {count / vanilla_seconds:.2f} notebooks/s")
+        print(f"throughput ratio, engine / vanilla: {vanilla_seconds / engine_seconds:.1f}x")
+
+        mismatches = 0
+        for name in names:
+            theirs, ours = gradebook.scores(courses["vanilla"], name), gradebook.scores(courses["engine"], name)
+            for student, (honest, _build) in classes[name].items():
+                if honest and theirs.get(student) != ours.get(student):
+                    mismatches += 1
+                    print(f"  MISMATCH {name}/{student}: vanilla {theirs.get(student)} engine {ours.get(student)}")
+        honest_count = sum(h for c in classes.values() for h, _ in c.values())
+        print(f"per-cell scores on honest submissions: {honest_count - mismatches}/{honest_count} identical")
+        return 1 if mismatches else 0
+    finally:
+        if args.keep:
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
