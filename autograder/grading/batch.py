@@ -206,13 +206,27 @@ def run_in_pool(course, name, todo, timeout, options, commit):
                    for student, path, stamp in todo}
         for future in concurrent.futures.as_completed(pending):
             student, path, stamp = pending[future]
-            commit(student, path, stamp, result_from_dict(future.result()))
+            collect(future, student, path, stamp, commit)
     except BaseException:
         for process in list((pool._processes or {}).values()):
             process.terminate()  # their sandboxes die with them (bwrap --die-with-parent)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def collect(future, student, path, stamp, commit):
+    """Commit a worker's result; a failure of the grader itself is said, not recorded as a grade
+    (no stamp is written, so the next run tries that submission again)."""
+    try:
+        data = future.result()
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # the worker process died, or Dask lost it
+        warn(f"could not grade {student}: the grader failed ({type(error).__name__}: {error}); "
+             "run again to retry")
+        return
+    commit(student, path, stamp, result_from_dict(data))
 
 
 def run_on_dask(course, name, todo, timeout, options, commit):
@@ -234,7 +248,7 @@ def run_on_dask(course, name, todo, timeout, options, commit):
             futures[future] = (student, path, stamp)
         for future in as_completed(futures):
             student, path, stamp = futures[future]
-            commit(student, path, stamp, result_from_dict(future.result()))
+            collect(future, student, path, stamp, commit)
     finally:
         client.close()
         if cluster is not None:

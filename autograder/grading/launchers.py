@@ -180,6 +180,7 @@ class ForkServerLauncher:
         self.generation = 0
         self.lock = threading.Lock()
         self.kit_root = None
+        self.scratch_dir = None  # the fallback's scratch on the host (bwrap's is a tmpfs)
         self.isolation = None
         self.problem = None
         self.info = {}
@@ -216,13 +217,15 @@ class ForkServerLauncher:
             popen_env = None
         else:
             # Without bubblewrap the repository stays visible: say so, every run.
-            scratch = tempfile.mkdtemp(prefix="rnn-sandbox-")
+            scratch = self.scratch_dir = tempfile.mkdtemp(prefix="rnn-sandbox-")
             os.chmod(scratch, 0o711)
             config["scratch"] = scratch
             command = [sys.executable]
             popen_env = {**os.environ, **THREADS_ENV}
             if config["uid"] is not None and not world_readable(sys.prefix, sys.base_prefix):
                 config["uid"] = None  # a uid of its own could not even read Python's files
+        if config["uid"] is None:
+            config["nproc_base"] = tasks_of(os.getuid()) + 256  # the grader's own, and a margin
         command += ["-m", "autograder.sandbox.forkserver", str(server_end.fileno()), json.dumps(config)]
         self.server = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(server_end.fileno(),),
                                        env=popen_env, start_new_session=True)
@@ -256,9 +259,10 @@ class ForkServerLauncher:
                 os.killpg(self.server.pid, 9)
                 self.server.wait()
             self.server = None
-        if self.kit_root is not None:
-            shutil.rmtree(self.kit_root, ignore_errors=True)
-            self.kit_root = None
+        for attr in ("kit_root", "scratch_dir"):
+            if getattr(self, attr) is not None:
+                shutil.rmtree(getattr(self, attr), ignore_errors=True)
+                setattr(self, attr, None)
 
     def _ask(self, message, fds=()):
         if self.server is None or self.server.poll() is not None:
@@ -292,6 +296,18 @@ class ForkServerLauncher:
                 return self._ask({"op": "kill", "pid": child.pid}).get("status")
             except (OSError, RuntimeError, ValueError):
                 return None
+
+
+def tasks_of(uid):
+    """Threads of every process of `uid`: what RLIMIT_NPROC counts."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                total += len(os.listdir(f"/proc/{entry}/task"))
+        except OSError:
+            pass
+    return total
 
 
 def world_readable(*paths):

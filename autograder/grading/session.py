@@ -40,6 +40,11 @@ class Session:
         self.outputs.append((out, err))
         try:
             self.process = self.launcher.spawn(to_worker_r, from_worker_w, out, err, workdir=self.workdir)
+        except (OSError, RuntimeError) as error:
+            os.close(to_worker_w)
+            os.close(from_worker_r)
+            raise SandboxCrash(f"the grading sandbox could not start your code ({error}); "
+                               "this is the grader's fault: ask your instructor") from None
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)

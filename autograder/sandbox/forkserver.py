@@ -124,6 +124,10 @@ class Server:
                 for name in [*dirs, *names]:
                     os.lchown(os.path.join(root, name), self.uid, self.uid)
             os.chown(workdir, self.uid, self.uid)
+        if self.uid is None:
+            # Without a uid of its own the process limit counts the grader's processes too
+            # (counted outside: a pid namespace hides them from us).
+            limits = {**limits, "processes": limits["processes"] + self.config.get("nproc_base", 0)}
         set_limits(limits)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
