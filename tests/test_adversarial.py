@@ -328,3 +328,23 @@ def test_edited_locked_test_cells_are_ignored(kit, released, tmp_path):
             cell["metadata"]["nbgrader"]["points"] = 100
     result = grade_text(kit, NAME, json.dumps(notebook), tmp_path, only=CHEAP)
     assert result.score == 0 and result.max_score == 3, explain(result)
+
+
+def test_links_in_the_submission_folder_carry_nothing_in(kit, released, tmp_path):
+    from autograder.grading.engine import grade_notebook
+
+    secret = tmp_path / "gradebook.db"
+    secret.write_text("SECRET GRADES")
+    folder = tmp_path / "student" / NAME
+    folder.mkdir(parents=True)
+    (folder / "data.txt").write_text("the student's own data")
+    (folder / "answers.txt").symlink_to(secret)
+    notebook = json.loads(synthetic.perfect(NAME, released))
+    notebook["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                              "source": "import os\nprint(sorted(os.listdir('.')))\nprint(open('data.txt').read())\n"
+                                        "try:\n    print(open('answers.txt').read())\nexcept OSError:\n"
+                                        "    print('no link')\n"})
+    (folder / f"{NAME}.ipynb").write_text(json.dumps(notebook))
+    result = grade_notebook(kit.assignment(NAME), "student", folder / f"{NAME}.ipynb", only=CHEAP)
+    assert "the student's own data" in result.stdout, "the submission's own files are in its working directory"
+    assert "SECRET" not in result.stdout and "no link" in result.stdout, result.stdout
