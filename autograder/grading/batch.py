@@ -61,6 +61,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None):
     options.progress = options.progress and progress
     assignment = course.assignment(name)
     timeout = options.test_timeout or course.cell_timeout
+    isolation = isolation_summary(options.sandbox)  # first: raises if required and missing
     gradebook.ensure_registered(course, name)
     sources = source_hash(assignment, timeout)
     results, todo = {}, []
@@ -73,7 +74,6 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None):
         else:
             todo.append((student, path, stamp))
     if todo:
-        isolation = isolation_summary(options.sandbox)  # raises if required and missing
         warn(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
     bar = tqdm(total=len(todo), desc=f"grading {name}", unit="notebook", disable=not options.progress)
     counts = dict.fromkeys(COUNTED.values(), 0)
