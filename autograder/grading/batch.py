@@ -174,26 +174,39 @@ def read_folder(folder, limit=64 << 20):
 def grade_files(course_root, name, student, files, timeout, sandbox):
     """Grade a submission sent as {relative path: bytes}; runs in a pool or a Dask worker."""
     os.environ.setdefault("RNN_GRADE_SANDBOX", sandbox)
-    os.environ.setdefault("RNN_GRADE_QUIET", "1")
-    course = Course(course_root)
     started = time.monotonic()
+    assignment = _assignment(course_root, name)
     with tempfile.TemporaryDirectory(prefix="rnn-submission-") as scratch:
         folder = Path(scratch) / student / name
         for relative, data in files.items():
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        result = grade_notebook(course.assignment(name), student, folder / f"{name}.ipynb",
-                                test_timeout=timeout)
+        result = grade_notebook(assignment, student, folder / f"{name}.ipynb", test_timeout=timeout)
     result.seconds = time.monotonic() - started  # with the copy in and out of the scratch folder
     return result.to_dict()
+
+
+_courses, _assignments = {}, {}
+
+
+def _assignment(course_root, name):
+    # Once per worker process and version of the source notebook: reading the course and
+    # parsing the notebook is not free. (Hidden tests are imported once per process: restart
+    # long-lived Dask workers after changing them.)
+    if course_root not in _courses:
+        _courses[course_root] = Course(course_root)
+    course = _courses[course_root]
+    key = (course_root, name, (course.assignments_dir / name / f"{name}.ipynb").stat().st_mtime_ns)
+    if key not in _assignments:
+        _assignments[key] = course.assignment(name)
+    return _assignments[key]
 
 
 def _pool_initializer(sandbox):
     # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["RNN_GRADE_SANDBOX"] = sandbox
-    os.environ["RNN_GRADE_QUIET"] = "1"
 
 
 def run_in_pool(course, name, todo, timeout, options, commit):
