@@ -8,6 +8,7 @@ Every launcher has `spawn(request_fd, reply_fd, stdout, stderr, workdir=None)`, 
 process handle with `pid`, `kill()` (kills it and all it started) and `wait()` (its exit status).
 """
 import atexit
+import fcntl
 import json
 import os
 import shutil
@@ -181,6 +182,7 @@ class ForkServerLauncher:
         self.lock = threading.Lock()
         self.kit_root = None
         self.scratch_dir = None  # the fallback's scratch on the host (bwrap's is a tmpfs)
+        self.uid_lock = self.claimed_uid = None
         self.isolation = None
         self.problem = None
         self.info = {}
@@ -198,7 +200,7 @@ class ForkServerLauncher:
     def start(self):
         use_bwrap = self._use_bwrap()
         parent_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        uid = self.uid if self.uid is not None else 61000 + os.getpid() % 4000
+        uid = self.uid if self.uid is not None else self._claim_uid()
         config = {"limits": asdict(self.limits), "uid": uid if os.geteuid() == 0 else None,
                   "unshare_net": not use_bwrap, "net_isolated": use_bwrap}
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **THREADS_ENV}
@@ -247,6 +249,23 @@ class ForkServerLauncher:
             warn = "" if use_bwrap else "WARNING: "
             print(f"{warn}grading sandbox: {self.isolation}", file=sys.stderr, flush=True)
         atexit.register(self.close)
+
+    def _claim_uid(self):
+        """A uid no other grading process on this machine uses: the kill after each submission
+        sweeps every process of that uid, so two servers must never share one."""
+        if self.uid_lock is None:
+            start = os.getpid() % 4000
+            for offset in range(4000):
+                uid = 61000 + (start + offset) % 4000
+                handle = open(os.path.join(tempfile.gettempdir(), f"rnn-sandbox-uid-{uid}.lock"), "a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    handle.close()
+                    continue
+                self.uid_lock, self.claimed_uid = handle, uid  # held (flock) while this process lives
+                break
+        return self.claimed_uid
 
     def close(self):
         if self.control is not None:
