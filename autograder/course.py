@@ -3,9 +3,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config.loader import PyFileConfigLoader
-
 from autograder.notebook.read import grade_id, read_notebook
 from autograder.notebook.regions import split_hidden
 from autograder.student.nbloader import cell_source, is_test_cell
@@ -52,6 +49,10 @@ class Course:
     """Paths of one course root: the kit's own repository, or a scratch course (the demo)."""
 
     def __init__(self, root=KIT_ROOT):
+        # Imported here: `import nbgrader` costs seconds, and grading workers need only Assignment.
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config.loader import PyFileConfigLoader
+
         self.root = Path(root).resolve()
         config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         self.config = config
