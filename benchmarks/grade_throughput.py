@@ -27,15 +27,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import gradebook, synthetic  # noqa: E402
-from autograder.course import KIT_ROOT, Course  # noqa: E402
-from autograder.grading.batch import Options, default_workers, grade_assignment  # noqa: E402
-from autograder.grading.judge import Judge  # noqa: E402
-from autograder.hidden import tests_for  # noqa: E402
-from autograder.mutants import catalog_for  # noqa: E402
-from autograder.release.generate import release  # noqa: E402
-from autograder.student.nbloader import load_notebook  # noqa: E402
 
+
+def load_kit():
+    """The kit's modules, imported here, not at the top: the engine's pool workers are spawned
+    and re-import this file, and must not pay for nbgrader's import (the gradebook's writer does)."""
+    global gradebook, synthetic, KIT_ROOT, Course, Options, default_workers, grade_assignment
+    global Judge, tests_for, catalog_for, release, load_notebook
+    from autograder import gradebook, synthetic
+    from autograder.course import KIT_ROOT, Course
+    from autograder.grading.batch import Options, default_workers, grade_assignment
+    from autograder.grading.judge import Judge
+    from autograder.hidden import tests_for
+    from autograder.mutants import catalog_for
+    from autograder.release.generate import release
+    from autograder.student.nbloader import load_notebook
 
 def build_course(root, names):
     shutil.copy(KIT_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -100,9 +106,10 @@ def in_process_seconds(course, name, path):
 
 
 def main():
+    load_kit()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40, help="notebooks in all (default 40)")
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=int, default=default_workers(), help="default: the core count")
     parser.add_argument("--skip-vanilla", action="store_true", help="time only the engine")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

@@ -11,18 +11,15 @@ import hashlib
 import json
 import multiprocessing
 import os
-import signal
 import stat
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from autograder import feedback, gradebook
-from autograder.course import KIT_ROOT, Course
+from autograder.course import KIT_ROOT
 from autograder.grading.engine import grade_notebook
 from autograder.grading.launchers import default_launcher, isolation_summary
 from autograder.grading.results import (
@@ -33,6 +30,7 @@ from autograder.grading.results import (
     overall_status,
     result_from_dict,
 )
+from autograder.grading.task import grade_files, pool_initializer
 
 ENGINE_VERSION = "2"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
@@ -171,50 +169,12 @@ def read_folder(folder, limit=64 << 20):
 
 
 # -- grading away from the writer: a process pool or Dask --
-def grade_files(course_root, name, student, files, timeout, sandbox):
-    """Grade a submission sent as {relative path: bytes}; runs in a pool or a Dask worker."""
-    os.environ.setdefault("RNN_GRADE_SANDBOX", sandbox)
-    started = time.monotonic()
-    assignment = _assignment(course_root, name)
-    with tempfile.TemporaryDirectory(prefix="rnn-submission-") as scratch:
-        folder = Path(scratch) / student / name
-        for relative, data in files.items():
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        result = grade_notebook(assignment, student, folder / f"{name}.ipynb", test_timeout=timeout)
-    result.seconds = time.monotonic() - started  # with the copy in and out of the scratch folder
-    return result.to_dict()
-
-
-_courses, _assignments = {}, {}
-
-
-def _assignment(course_root, name):
-    # Once per worker process and version of the source notebook: reading the course and
-    # parsing the notebook is not free. (Hidden tests are imported once per process: restart
-    # long-lived Dask workers after changing them.)
-    if course_root not in _courses:
-        _courses[course_root] = Course(course_root)
-    course = _courses[course_root]
-    key = (course_root, name, (course.assignments_dir / name / f"{name}.ipynb").stat().st_mtime_ns)
-    if key not in _assignments:
-        _assignments[key] = course.assignment(name)
-    return _assignments[key]
-
-
-def _pool_initializer(sandbox):
-    # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["RNN_GRADE_SANDBOX"] = sandbox
-
-
 def run_in_pool(course, name, todo, timeout, options, commit):
     context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(options.workers, len(todo)), mp_context=context,
-                                                  initializer=_pool_initializer, initargs=(options.sandbox,))
+                                                  initializer=pool_initializer, initargs=(options.sandbox,))
     try:
-        pending = {pool.submit(grade_files, str(course.root), name, student, read_folder(path.parent),
+        pending = {pool.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
                                timeout, options.sandbox): (student, path, stamp)
                    for student, path, stamp in todo}
         for future in concurrent.futures.as_completed(pending):
@@ -255,7 +215,7 @@ def run_on_dask(course, name, todo, timeout, options, commit):
     try:
         futures = {}
         for student, path, stamp in todo:
-            future = client.submit(grade_files, str(course.root), name, student, read_folder(path.parent),
+            future = client.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
                                    timeout, options.sandbox, key=f"grade-{name}-{student}-{stamp['submission'][:12]}",
                                    pure=False)
             futures[future] = (student, path, stamp)
