@@ -233,7 +233,7 @@ class OutputCutToLongest(nn.Module):
 
 # ---- alternatives: correct, and written differently from the reference ----
 
-@catalog.alternative("loops", replaces="reverse_padded")
+@catalog.alternative("loops", replaces="reverse_padded", cells=REVERSE + SHAPES + MATCHES)
 def reverse_padded_by_loop(x, lengths):
     out = x.clone()
     for i in range(x.shape[0]):
@@ -242,7 +242,7 @@ def reverse_padded_by_loop(x, lengths):
     return out
 
 
-@catalog.alternative("loops", replaces="BiRNN")
+@catalog.alternative("loops", replaces="BiRNN", cells=REVERSE + SHAPES + MATCHES)
 class BiRNNOneSentenceAtATime(nn.Module):
     """No packing at all: each sentence runs alone, cut to its own length."""
 
@@ -267,7 +267,7 @@ class BiRNNOneSentenceAtATime(nn.Module):
         return output, h_n
 
 
-@catalog.alternative("masking", replaces="reverse_padded")
+@catalog.alternative("masking", replaces="reverse_padded", cells=REVERSE + SHAPES + MATCHES)
 def reverse_padded_by_index(x, lengths):
     lengths = torch.as_tensor(lengths).tolist()
     rows = []
@@ -277,7 +277,7 @@ def reverse_padded_by_index(x, lengths):
     return torch.stack(rows)
 
 
-@catalog.alternative("masking", replaces="BiRNN")
+@catalog.alternative("masking", replaces="BiRNN", cells=REVERSE + SHAPES + MATCHES)
 class BiRNNWithMask(nn.Module):
     """Run both RNNs over the padded batch, then mask: the pads come after the real steps in
     both inputs, so they never reach a real step's state."""
