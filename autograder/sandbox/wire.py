@@ -47,7 +47,7 @@ def encode(obj, to_handle=None):
     if kind is dict:
         return {"$t": "dict", "v": [[encode(k, to_handle), encode(v, to_handle)] for k, v in obj.items()]}
     if isinstance(obj, np.ndarray) and obj.dtype.kind in NUMERIC_KINDS:
-        array = np.ascontiguousarray(obj)
+        array = obj if obj.flags.c_contiguous else obj.copy(order="C")  # ascontiguousarray makes 0-d 1-d
         return {"$t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape),
                 "b64": base64.b64encode(array.tobytes()).decode()}
     if isinstance(obj, np.generic) and obj.dtype.kind in NUMERIC_KINDS:
