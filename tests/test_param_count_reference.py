@@ -32,7 +32,7 @@ def test_textbook_network_has_one_hidden_bias():
     assert ref.textbook_rnn_params(50, 128, 10) == 50 * 128 + 128 * 128 + 128 * 10 + 128 + 10 == 24202
 
 
-@pytest.mark.parametrize("cell, bidirectional", itertools.product(CELLS, [False, True]))
+@pytest.mark.parametrize("cell, bidirectional", list(itertools.product(CELLS, [False, True])))
 def test_tagger_params_equal_the_pytorch_modules(cell, bidirectional):
     parts = [nn.Embedding(100, 8), CELLS[cell](8, 6, 2, bidirectional=bidirectional),
              nn.Linear(6 * (1 + bidirectional), 17)]
