@@ -79,7 +79,8 @@ class Judge:
         raise Mismatch(message)
 
     def diagnose(self, name, args, kwargs, got, equal):
-        """The words of the first mutant of `name` whose output on these inputs is `got`."""
+        """The words of the first mutant whose `name` gives `got` on these inputs. A mistake in
+        one function shows in those that call it, so every mutant is tried, its own first."""
         for mutant in self.mutants_of(name):
             try:
                 output = mutant.namespace(self.reference)[name](*args, **kwargs)
@@ -98,4 +99,4 @@ class Judge:
                 self._mutants = catalog_for(self.assignment).mutants
             except ModuleNotFoundError:
                 self._mutants = []
-        return [m for m in self._mutants if name in m.sources]
+        return sorted(self._mutants, key=lambda mutant: name not in mutant.sources)
