@@ -42,6 +42,11 @@ def reversed_by_definition(x, lengths):
     return torch.stack(rows)
 
 
+def steps_of(row, x_row):
+    """Which step of x_row each step of row is a copy of ('?' where none is)."""
+    return [next((s for s in range(len(x_row)) if torch.equal(step, x_row[s])), "?") for step in row]
+
+
 REVERSE_CASES = [
     # (N, T, D, lengths): mixed lengths, a length-1 sentence, all full, all equal and short
     (3, 5, 2, [5, 2, 1]),
@@ -73,11 +78,11 @@ def check_reverse_padded(reverse_padded):
                         "front. Reverse only the first lengths[i] steps of row i.")
             elif torch.equal(got, torch.flip(x, [0])):
                 hint = " You reversed the order of the sequences (axis 0), not time (axis 1)."
-            wrong = sorted({i for i in range(N) if not torch.equal(got[i], expected[i])})
+            i = next(i for i in range(N) if not torch.equal(got[i], expected[i]))
             raise AssertionError(
-                f"{shown} is wrong in rows {wrong}: expected row {wrong[0]} to read "
-                f"{expected[wrong[0]].squeeze(-1).tolist()}, got {got[wrong[0]].squeeze(-1).tolist()}."
-                + hint)
+                f"{shown} is wrong in row {i} (length {lengths[i]}): it should hold the steps "
+                f"{steps_of(expected[i], x[i])} of x[{i}], in that order; yours holds {steps_of(got[i], x[i])} ('?': "
+                "not a step of that row at all)." + hint)
 
 
 # ---- BiRNN ----

@@ -27,11 +27,13 @@ TOLERANCE = 1e-5  # float32, absolute
 TEST_SEED = 7_460_311
 TEST_SENTENCES = 1000
 TRAIN_SEED = 3
-EPOCHS = 5
-# Margins, from measured runs (docs/birnn.md): the reference lands 1.5-2 points under the
-# forward-backward optimum and 3-4 points above the one-way tagger.
-BELOW_OPTIMUM = 0.035
-ABOVE_ONE_WAY = 0.015
+EPOCHS = 3
+# Margins, from measured runs over six training seeds (docs/birnn.md): the reference lands
+# 1.6-2.1 points under the forward-backward optimum and 3.8-4.9 points above the one-way
+# tagger; the two mutants that hurt training land 5.7-6.3 points under the optimum and at
+# most 0.5 points above the one-way tagger. Each threshold sits near the middle of its gap.
+BELOW_OPTIMUM = 0.04
+ABOVE_ONE_WAY = 0.02
 
 
 # ---- reading student objects on either side of the wall ----
