@@ -1,7 +1,9 @@
 """Real mistakes in building a bidirectional RNN by hand, and correct versions written other ways.
 
 Mutants of `BiRNN` are whole classes (the catalog renames each to `BiRNN`); they call the
-notebook's own `reverse_padded`, as a student's class would.
+notebook's own `reverse_padded`, as a student's class would, and may use only what the
+notebook imports (torch, nn, pack_padded_sequence, pad_packed_sequence). The first two are
+the ones `autograder demo` hands out: the classic torch.flip bug and its twin.
 """
 import torch
 import torch.nn as nn
@@ -14,46 +16,6 @@ catalog = Catalog("birnn")
 REVERSE = ("test_reverse_padded",)
 MATCHES = ("test_birnn_matches_pytorch",)
 SHAPES = ("test_birnn_shapes",)
-
-
-# ---- mutants of reverse_padded ----
-
-@catalog.mutant("reverse_padded", cells=REVERSE,
-                says="`torch.flip` reverses the whole padded row, so the pads move to the front and "
-                     "every shorter sequence starts with padding; reverse only the first `lengths[i]` steps.")
-def flip_whole_padded_row(x, lengths):
-    return torch.flip(x, dims=[1])
-
-
-@catalog.mutant("reverse_padded", cells=REVERSE,
-                says="this reverses the batch axis (the order of the sequences), not time; "
-                     "time is axis 1 in a batch-first tensor.")
-def reverse_batch_axis(x, lengths):
-    out = x.clone()
-    for i, length in enumerate(lengths):
-        out[i, :length] = x[len(x) - 1 - i, :length]
-    return out
-
-
-@catalog.mutant("reverse_padded", cells=REVERSE,
-                says="the result is right, but the input `x` was changed in place: reverse into a "
-                     "new tensor (`x.clone()` or an index gather) and leave the caller's tensor alone.")
-def reverse_in_place(x, lengths):
-    for i, length in enumerate(lengths):
-        x[i, :length] = x[i, :length].flip(0)
-    return x
-
-
-@catalog.mutant("reverse_padded", cells=REVERSE,
-                says="a real step t must read step `length - 1 - t`; reading `length - t` is off by one "
-                     "(the last real step is `length - 1`).")
-def reverse_off_by_one(x, lengths):
-    out = x.clone()
-    for i, length in enumerate(lengths):
-        length = int(length)
-        for t in range(length):
-            out[i, t] = x[i, min(length - t, x.shape[1] - 1)]
-    return out
 
 
 # ---- mutants of BiRNN ----
@@ -229,6 +191,46 @@ class OutputCutToLongest(nn.Module):
         out_f, h_f = run(self.fwd, x)
         out_b, h_b = run(self.bwd, reverse_padded(x, lengths))  # noqa: F821
         return torch.cat([out_f, reverse_padded(out_b, lengths)], dim=2), torch.cat([h_f, h_b])  # noqa: F821
+
+
+# ---- mutants of reverse_padded ----
+
+@catalog.mutant("reverse_padded", cells=REVERSE,
+                says="`torch.flip` reverses the whole padded row, so the pads move to the front and "
+                     "every shorter sequence starts with padding; reverse only the first `lengths[i]` steps.")
+def flip_whole_padded_row(x, lengths):
+    return torch.flip(x, dims=[1])
+
+
+@catalog.mutant("reverse_padded", cells=REVERSE,
+                says="this reverses the batch axis (the order of the sequences), not time; "
+                     "time is axis 1 in a batch-first tensor.")
+def reverse_batch_axis(x, lengths):
+    out = x.clone()
+    for i, length in enumerate(lengths):
+        out[i, :length] = x[len(x) - 1 - i, :length]
+    return out
+
+
+@catalog.mutant("reverse_padded", cells=REVERSE,
+                says="the result is right, but the input `x` was changed in place: reverse into a "
+                     "new tensor (`x.clone()` or an index gather) and leave the caller's tensor alone.")
+def reverse_in_place(x, lengths):
+    for i, length in enumerate(lengths):
+        x[i, :length] = x[i, :length].flip(0)
+    return x
+
+
+@catalog.mutant("reverse_padded", cells=REVERSE,
+                says="a real step t must read step `length - 1 - t`; reading `length - t` is off by one "
+                     "(the last real step is `length - 1`).")
+def reverse_off_by_one(x, lengths):
+    out = x.clone()
+    for i, length in enumerate(lengths):
+        length = int(length)
+        for t in range(length):
+            out[i, t] = x[i, min(length - t, x.shape[1] - 1)]
+    return out
 
 
 # ---- alternatives: correct, and written differently from the reference ----
