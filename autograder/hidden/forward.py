@@ -371,6 +371,27 @@ def rnn_backward_leaves_its_inputs_unchanged_and_can_run_twice(student, judge):
              f"the second call differs from the first: {problem}")
 
 
+# ---- the worked example ----
+
+@tests.test("test_worked_example")
+def worked_example_with_every_state_in_the_loss(student, judge):
+    """The notebook's three steps, now with L = the sum of all three states, and a batch of two."""
+    Wh = np.linspace(0.1, 0.9, 9).reshape(3, 3)
+    Wx = Wh[:2].copy()
+    steps = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])
+    x = np.stack([steps, steps[::-1]])
+    args = (x, np.zeros((2, 3)), Wx, Wh, np.zeros(3))
+    dh = np.ones((2, 3, 3))
+    h, cache = ask(student.rnn_forward, *args)
+    got = ask(student.rnn_backward, dh, cache)
+
+    def run(ns):
+        h, cache = ns["rnn_forward"](*args)
+        return (h, *ns["rnn_backward"](dh.copy(), cache))
+    check(judge, "rnn_forward then rnn_backward on the worked example, every state in the loss",
+          (h, *tuple_or_nothing(got)), BACKWARD_FUNCTIONS, run, ("h (from rnn_forward)", *SEQUENCE_GRADIENTS))
+
+
 # ---- PyTorch's nn.RNN ----
 
 def judge_rnn(weights):
@@ -407,16 +428,12 @@ def from_torch_then_rnn_forward_matches_nn_rnn(student, judge):
             return ns["from_torch"](module)
         if problem:
             fail(judge, call, problem, ["from_torch"], run, got, matches(["Wx", "Wh", "b"], 1e-6))
+        # The reference's rnn_forward: this cell grades from_torch alone.
         h = judge.expected("rnn_forward", x.astype(np.float64), h0.astype(np.float64), *got)[0]
         error = float(np.max(np.abs(h - output)))
         if not error < 1e-6:
             fail(judge, call, f"rnn_forward with these weights differs from the module's output by {error:.1e} "
                               "(allowed: 1e-6)", ["from_torch"], run, got, matches(["Wx", "Wh", "b"], 1e-6))
-        h = ask(student.rnn_forward, x.astype(np.float64), h0.astype(np.float64), *got)[0]
-        error = float(np.max(np.abs(np.asarray(h) - output)))
-        if not error < 1e-6:
-            fail(judge, f"rnn_forward(x, h0, *{call})", f"from_torch is right, but your rnn_forward with its "
-                 f"weights differs from nn.RNN by {error:.1e} (allowed: 1e-6)")
 
 
 # ---- the output layer ----

@@ -111,7 +111,10 @@ def check_rnn_backward(rnn_forward, rnn_backward):
         x, h0, Wx, Wh, b = random_rnn(N, T, D, H, seed=5 * N + T + 10 * D + 100 * H)
         dh = np.random.default_rng(T).standard_normal((N, T, H))
         _, cache = call("rnn_forward", rnn_forward, x, h0, Wx, Wh, b)
+        dh_given = dh.copy()
         grads = call("rnn_backward", rnn_backward, dh, cache)
+        assert np.array_equal(dh, dh_given), (
+            "rnn_backward changed its argument dh in place (`dh[:, t] += ...`?); add into a new array instead")
         assert isinstance(grads, tuple) and len(grads) == 5, "rnn_backward must return (dx, dh0, dWx, dWh, db)"
         leaves = as_leaves(x, h0, Wx, Wh, b)
         torch_sequence(*leaves).backward(torch.from_numpy(dh))
@@ -164,13 +167,15 @@ def torch_rnn(weight_ih, weight_hh, bias_ih, bias_hh):
     return module
 
 
-def check_from_torch(from_torch, rnn_forward, rnn_from_arrays):
+def check_from_torch(from_torch, rnn_from_arrays):
+    """from_torch's weights, run through the recurrence (by PyTorch operations here, so that only
+    from_torch is tested), must reproduce nn.RNN's output."""
     for D, H, dtype in [(2, 3, np.float64), (5, 4, np.float32), (3, 3, np.float32)]:
         rng = np.random.default_rng(D * H)
         weights = [rng.uniform(-0.5, 0.5, shape).astype(dtype) for shape in [(H, D), (H, H), (H,), (H,)]]
         # Inputs the module's dtype holds exactly, so that only the arithmetic differs.
-        x = rng.standard_normal((2, 4, D)).astype(dtype).astype(np.float64)
-        h0 = rng.standard_normal((2, H)).astype(dtype).astype(np.float64)
+        x = rng.standard_normal((2, 4, D)).astype(dtype)
+        h0 = rng.standard_normal((2, H)).astype(dtype)
         Wx, Wh, b = call("from_torch", from_torch, rnn_from_arrays(*weights))
         for name, value, shape in [("Wx", Wx, (D, H)), ("Wh", Wh, (H, H)), ("b", b, (H,))]:
             assert isinstance(value, np.ndarray), f"from_torch returned {name} as a {type(value).__name__}; " \
@@ -179,11 +184,12 @@ def check_from_torch(from_torch, rnn_forward, rnn_from_arrays):
                 f"{name} has shape {value.shape}; in this notebook's layout it is {shape} "
                 f"(nn.RNN({D}, {H}) stores weight_ih_l0 as (H, D) = {(H, D)})")
         with torch.no_grad():
-            output, _ = torch_rnn(*weights)(torch.from_numpy(x.astype(dtype)), torch.from_numpy(h0.astype(dtype))[None])
-        h, _ = call("rnn_forward", rnn_forward, x, h0, Wx, Wh, b)
-        error = float(np.max(np.abs(np.asarray(h) - output.double().numpy())))
+            output, _ = torch_rnn(*weights)(torch.from_numpy(x), torch.from_numpy(h0)[None])
+            yours = torch_sequence(*[torch.from_numpy(np.asarray(a, dtype=np.float64))
+                                     for a in (x, h0, Wx, Wh, b)])
+        error = float(np.max(np.abs(yours.numpy() - output.double().numpy())))
         assert error < 1e-6, (
-            f"rnn_forward with from_torch's weights differs from nn.RNN({D}, {H}) ({np.dtype(dtype).name}) by "
+            f"the recurrence with from_torch's weights differs from nn.RNN({D}, {H}) ({np.dtype(dtype).name}) by "
             f"{error:.2e} (should be below 1e-6). nn.RNN adds two biases, b_ih and b_hh.")
 
 
@@ -203,10 +209,12 @@ def check_affine_forward(affine_forward):
 def check_softmax(softmax):
     rng = np.random.default_rng(3)
     z = rng.standard_normal((2, 3, 4)) * 3
+    z_given = z.copy()
     for axis in (-1, 0, 1):
-        expected = torch.softmax(torch.from_numpy(z), dim=axis).numpy()
-        assert_close(f"softmax(z, axis={axis}) for z of shape {z.shape}",
-                     call("softmax", softmax, z, axis=axis), expected,
+        expected = torch.softmax(torch.from_numpy(z_given), dim=axis).numpy()
+        got = call("softmax", softmax, z, axis=axis)
+        assert np.array_equal(z, z_given), "softmax changed its input z in place (`z -= ...`?); shift a copy"
+        assert_close(f"softmax(z, axis={axis}) for z of shape {z.shape}", got, expected,
                      hint="The probabilities sum to one along `axis`.")
     assert_close("softmax(z) with the default axis", call("softmax", softmax, z),
                  torch.softmax(torch.from_numpy(z), dim=-1).numpy(), hint="The default axis is the last one.")
@@ -233,7 +241,7 @@ CHECKS = {
     "rnn_forward": ["rnn_forward"],
     "rnn_backward": ["rnn_forward", "rnn_backward"],
     "worked_example": ["rnn_forward", "rnn_backward"],
-    "from_torch": ["from_torch", "rnn_forward", "rnn_from_arrays"],
+    "from_torch": ["from_torch", "rnn_from_arrays"],
     "affine_forward": ["affine_forward"],
     "softmax": ["softmax"],
 }
