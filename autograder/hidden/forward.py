@@ -116,13 +116,14 @@ def check(judge, call, got, functions, run, labels, tolerance=TOLERANCE):
 # ---- side effects: over the wall or, under vanilla nbgrader, in the kernel ----
 
 def defensive_copy(value):
+    """A copy of plain data; anything else (a namedtuple, an object of the student's) as it is."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(defensive_copy(item) for item in value)
-    if isinstance(value, dict):
+    if type(value) is dict:
         return {key: defensive_copy(item) for key, item in value.items()}
-    return value  # an object of the student's own: its own business
+    return value
 
 
 def ask(function, *args, **kwargs):
