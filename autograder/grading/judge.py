@@ -58,6 +58,7 @@ class Judge:
         self.student = student
         self.reference = importlib.import_module(f"solutions.{assignment}")
         self._mutants = None
+        self._namespaces = {}  # mutant name -> the reference re-run with that mutant in it
 
     def expected(self, name, *args, **kwargs):
         return getattr(self.reference, name)(*args, **kwargs)
@@ -83,7 +84,9 @@ class Judge:
         one function shows in those that call it, so every mutant is tried, its own first."""
         for mutant in self.mutants_of(name):
             try:
-                output = mutant.namespace(self.reference)[name](*args, **kwargs)
+                if mutant.name not in self._namespaces:
+                    self._namespaces[mutant.name] = mutant.namespace(self.reference)
+                output = self._namespaces[mutant.name][name](*args, **kwargs)
             except Exception:
                 continue
             try:
