@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-ATOL = 1e-5  # float32: two RNNs in a different order than cuDNN-style kernels, same maths
+ATOL = 1e-5  # float32: the same sums taken in another order differ in the last bits
 
 
 def name_of(function):
