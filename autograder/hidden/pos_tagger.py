@@ -102,13 +102,14 @@ def ud_sentences(rng, count):
 
 def read_both(student, judge, text, truth):
     """The student's read_conllu on a copy of `text` in the sandbox, the reference on one here."""
-    local = Path(tempfile.mkdtemp(prefix="pos-tagger-")) / "sample.conllu"
-    local.write_text(text, encoding="utf-8")
     got = student.read_conllu(student.write_tmp_file(text, "sample.conllu"))
-    assert same(judge.expected("read_conllu", str(local)), truth), "reference disagrees with the generator"
-    if not same(got, truth):
-        judge.fail("read_conllu", (str(local),), {}, got,
-                   f"expected {len(truth)} sentences of (FORM, UPOS), first {truth[0]}", same)
+    with tempfile.TemporaryDirectory(prefix="pos-tagger-") as scratch:
+        local = str(Path(scratch) / "sample.conllu")  # for the reference, and the diagnosis
+        Path(local).write_text(text, encoding="utf-8")
+        assert same(judge.expected("read_conllu", local), truth), "reference disagrees with the generator"
+        if not same(got, truth):
+            judge.fail("read_conllu", (local,), {}, got,
+                       f"expected {len(truth)} sentences of (FORM, UPOS), first {truth[0]}", same)
 
 
 @tests.test("test_read_conllu")
@@ -124,9 +125,11 @@ def read_conllu_reads_a_generated_split(student, judge):
     from autograder.data.tagged_corpus import write_conllu
 
     sentences = tagged_sentences(300, SEED + 1)
-    path = Path(tempfile.mkdtemp(prefix="pos-tagger-")) / "split.conllu"
-    write_conllu(sentences, path, prefix="check")
-    read_both(student, judge, path.read_text(encoding="utf-8"), sentences)
+    with tempfile.TemporaryDirectory(prefix="pos-tagger-") as scratch:
+        path = Path(scratch) / "split.conllu"
+        write_conllu(sentences, path, prefix="check")
+        text = path.read_text(encoding="utf-8")
+    read_both(student, judge, text, sentences)
 
 
 # ---- build_vocab ----
@@ -179,10 +182,18 @@ def tensors_same(got, expected):
                     for g, e in zip(got, expected)))
 
 
-def show_batch(got):
-    if isinstance(got, (tuple, list)) and all(isinstance(g, torch.Tensor) for g in got):
-        return ", ".join(f"{tuple(g.shape)} {g.dtype}" for g in got)
-    return repr(got)[:80]
+def batch_difference(got, expected):
+    """Where the student's (words, tags, lengths) first differ from the expected ones, in words."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return f"got {repr(got)[:80]} instead of a tuple (words, tags, lengths)"
+    for name, g, e in zip(["words", "tags", "lengths"], got, expected):
+        if not isinstance(g, torch.Tensor) or g.dtype != e.dtype or g.shape != e.shape:
+            return (f"{name} should be a {tuple(e.shape)} {e.dtype} tensor, got "
+                    f"{tuple(getattr(g, 'shape', ()))} {getattr(g, 'dtype', type(g).__name__)}")
+        if not torch.equal(g, e):
+            where = tuple(int(i) for i in (g != e).nonzero()[0])
+            return f"{name}{list(where)} should be {int(e[where])}, got {int(g[where])}"
+    return "no difference"
 
 
 def vocab_with_unknowns():
@@ -204,8 +215,8 @@ def encode_batch_pads_words_with_0_and_tags_with_minus_100(student, judge):
         if not tensors_same(got, expected):
             unknown = sum(w not in word2id for s in batch for w, _ in s)
             judge.fail("encode_batch", (batch, word2id, tag2id), {}, got,
-                       f"expected LongTensors {show_batch(expected)} ({unknown} unknown words, lengths "
-                       f"{expected[2].tolist()}); got {show_batch(got)}", tensors_same)
+                       f"on {len(batch)} sentences of lengths {expected[2].tolist()} ({unknown} words not in "
+                       f"word2id), {batch_difference(got, expected)}", tensors_same)
 
 
 @tests.test("test_encode_batch")
@@ -423,6 +434,6 @@ def trained_tagger_nears_the_filtering_optimum_on_unseen_sentences(student, judg
     assert accuracy >= optimum - MARGIN, (
         f"trained with {TRAINING} from seed_everything(0), your unidirectional tagger "
         f"(RNNTagger(..., {MODEL})) tags {accuracy:.2%} of {sum(len(s) for s in test)} unseen words right; the best "
-        f"any left-to-right tagger can do on them is {optimum:.2%}, and the reference gets within "
-        f"{MARGIN / 2:.0%} of it. Check the loss (real tokens only, raw logits), zero_grad before backward, "
+        f"any left-to-right tagger can do on them is {optimum:.2%}; this test asks for {optimum - MARGIN:.2%}, and "
+        "the reference gets about 2 points below the optimum. Check the loss (real tokens only, raw logits), zero_grad before backward, "
         "and that every batch is used each epoch.")
