@@ -35,11 +35,11 @@ def read_conllu(path):
 
 
 def build_vocab(sentences, min_freq=1):
-    """(word2id, tag2id): word ids 0 and 1 are <pad> and <unk>; then every word seen at least
-    min_freq times, in sorted order. Tag ids are the sorted tags."""
+    """(word2id, tag2id): word ids 0 and 1 are <pad> and <unk>, then one id for each word seen
+    at least min_freq times (in any order); tag ids are 0 .. num_tags - 1."""
     counts = Counter(word for sentence in sentences for word, _ in sentence)
     word2id = {PAD: 0, UNK: 1}
-    for word in sorted(counts):
+    for word in sorted(counts):  # sorted: the same ids on every run
         if counts[word] >= min_freq:
             word2id[word] = len(word2id)
     tags = sorted({tag for sentence in sentences for _, tag in sentence})
