@@ -244,6 +244,19 @@ def check_train_tagger(train_tagger, RNNTagger, predict, seed_everything):
         "this toy language follows from the word and the one before it")
 
 
+def check_graded_run(train_tagger, RNNTagger, predict, seed_everything):
+    """A smoke test of the graded call (the real run, on unseen sentences, is hidden)."""
+    sentences = toy_language(torch.Generator().manual_seed(3))
+    seed_everything(0)
+    model = call(RNNTagger, len(TOY_WORD2ID), len(TOY_TAG2ID), embed_dim=32, hidden_size=64)
+    losses = call(train_tagger, model, sentences, TOY_WORD2ID, TOY_TAG2ID, epochs=2, lr=0.02, batch_size=64)
+    assert isinstance(losses, list) and len(losses) == 2, (
+        f"train_tagger(epochs=2, batch_size=64) on 48 sentences should return 2 losses (one batch per epoch), "
+        f"got {losses!r}")
+    got = call(predict, model, [["the", "cat", "saw", "."]], TOY_WORD2ID, TOY_TAG2ID)
+    assert isinstance(got, list) and len(got) == 1 and len(got[0]) == 4, f"predict gave {got!r}"
+
+
 # ---- what `pytest` runs: the same checks on the notebook's own code ----
 
 @pytest.fixture(scope="module")
@@ -262,6 +275,7 @@ CHECKS = {
     "accuracy": ["accuracy"],
     "predict": ["predict", "RNNTagger", "seed_everything"],
     "train_tagger": ["train_tagger", "RNNTagger", "predict", "seed_everything"],
+    "graded_run": ["train_tagger", "RNNTagger", "predict", "seed_everything"],
 }
 
 
