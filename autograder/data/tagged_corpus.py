@@ -241,3 +241,26 @@ def optimal_accuracy(hmm: TaggedHMM, sentences, method="posterior") -> float:
         correct += sum(p == g for p, g in zip(decode(hmm, list(words)), gold))
         total += len(gold)
     return correct / total
+
+
+def write_assignment_data(directory):
+    """The files the pos_tagger assignment ships: the public splits as CoNLL-U, and the two
+    optima of the dev split (what the notebook compares the student's tagger with)."""
+    import json
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    hmm = default_hmm()
+    splits = {name: sample_sentences(hmm, n, seed) for name, (n, seed) in SPLITS.items()}
+    for name, sentences in splits.items():
+        write_conllu(sentences, directory / f"{name}.conllu", prefix=name)
+    optima = {method: round(optimal_accuracy(hmm, splits["dev"], method), 6)
+              for method in ("filtering", "posterior")}
+    (directory / "dev_optima.json").write_text(json.dumps(optima, indent=1) + "\n", encoding="utf-8")
+    return splits, optima
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_assignment_data(sys.argv[1] if len(sys.argv) > 1 else "assignments/pos_tagger/data")[1])
