@@ -54,3 +54,10 @@ def test_a_subclass_with_a_patched_eq_never_arrives_as_itself():
 def test_unknown_objects_need_a_handle():
     with pytest.raises(TypeError):
         wire.encode(object())
+
+
+def test_a_state_dict_crosses_as_a_plain_dict_of_tensors():
+    state = torch.nn.Linear(2, 3).state_dict()
+    back = wire.decode(wire.loads(wire.dumps(wire.encode(state))))
+    assert type(back) is dict and set(back) == set(state)
+    assert all(torch.equal(back[k], state[k]) for k in state)

@@ -44,7 +44,7 @@ def encode(obj, to_handle=None):
     if kind in (list, tuple):
         items = [encode(item, to_handle) for item in obj]
         return items if kind is list else {"$t": "tuple", "v": items}
-    if kind is dict:
+    if isinstance(obj, dict):  # state_dict() is an OrderedDict: plain enough
         return {"$t": "dict", "v": [[encode(k, to_handle), encode(v, to_handle)] for k, v in obj.items()]}
     if isinstance(obj, np.ndarray) and obj.dtype.kind in NUMERIC_KINDS:
         array = obj if obj.flags.c_contiguous else obj.copy(order="C")  # ascontiguousarray makes 0-d 1-d
