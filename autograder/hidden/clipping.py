@@ -113,11 +113,13 @@ def clip_grad_norm_equals_torch_on_random_parameter_sets(student, judge):
         got = student.clip_and_report(values, grads, max_norm, norm_type)
         tolerance = 1e-9 if dtype == torch.float64 else 1e-5
         if not same_clipping(tolerance)(got, expected):
+            gradients_match = same_clipping(tolerance)((expected[0], got[1]), expected)
             fail(judge, "clip_grad_norm", "clip_and_report", (values, grads, max_norm, norm_type), got,
                  f"on {len(values)} parameters ({sum(g is None for g in grads)} without .grad), "
-                 f"max_norm={max_norm:.4g}, norm_type={norm_type}: it returned {float(got[0]):.6g} and scaled the "
-                 f"gradients differently from torch.nn.utils.clip_grad_norm_, which returns "
-                 f"{float(expected[0]):.6g}", same_clipping(tolerance))
+                 f"max_norm={max_norm:.4g}, norm_type={norm_type}: it returned the norm {float(got[0]):.6g} "
+                 f"(torch.nn.utils.clip_grad_norm_ returns {float(expected[0]):.6g}, the norm before clipping), "
+                 f"and the gradients after clipping {'match' if gradients_match else 'differ from'} torch's",
+                 same_clipping(tolerance))
         if not isinstance(got[0], torch.Tensor):
             raise AssertionError(f"clip_grad_norm returned a {type(got[0]).__name__}; it must return a tensor")
 
