@@ -37,10 +37,11 @@ def helper_source():
 
 def world(reference, variant=None):
     """The reference's functions (with a variant's swapped in) plus the notebook's helpers."""
-    names = {"__name__": "judge_world"}
-    exec(compile(inspect.getsource(reference), "<reference>", "exec"), names)
-    for source in (variant.sources.values() if variant else ()):
-        exec(compile(source, f"<{variant.name}>", "exec"), names)
+    if variant is not None:
+        names = variant.namespace(reference)  # the reference re-run with the variant's functions in it
+    else:
+        names = {"__name__": "judge_world"}
+        exec(compile(inspect.getsource(reference), "<reference>", "exec"), names)
     with torch.random.fork_rng(devices=[]):  # the imports cell seeds torch: keep the judge's RNG as it was
         exec(compile(helper_source(), "<helpers>", "exec"), names)
     return names
