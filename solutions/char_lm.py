@@ -42,12 +42,12 @@ def batchify(ids, batch_size):
 
 
 class CharRNN(nn.Module):
-    """Embedding -> GRU -> Linear: scores for the next character at every position."""
+    """Embedding -> RNN (tanh) -> Linear: scores for the next character at every position."""
 
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = nn.GRU(embed_dim, hidden_size, num_layers, batch_first=True)
+        self.rnn = nn.RNN(embed_dim, hidden_size, num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x, hidden=None):

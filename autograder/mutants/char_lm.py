@@ -60,7 +60,7 @@ class no_batch_first(nn.Module):
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = nn.GRU(embed_dim, hidden_size, num_layers)
+        self.rnn = nn.RNN(embed_dim, hidden_size, num_layers)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x, hidden=None):
@@ -75,7 +75,7 @@ class hidden_argument_ignored(nn.Module):
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = nn.GRU(embed_dim, hidden_size, num_layers, batch_first=True)
+        self.rnn = nn.RNN(embed_dim, hidden_size, num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x, hidden=None):
@@ -90,7 +90,7 @@ class bidirectional_model(nn.Module):
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = nn.GRU(embed_dim, hidden_size, num_layers, batch_first=True, bidirectional=True)
+        self.rnn = nn.RNN(embed_dim, hidden_size, num_layers, batch_first=True, bidirectional=True)
         self.head = nn.Linear(2 * hidden_size, vocab_size)
 
     def forward(self, x, hidden=None):
@@ -335,7 +335,7 @@ def train_with_chunks_list(model, ids, seq_len=64, batch_size=32, steps=500, lr=
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
         opt.step()
-        history.append(float(loss))
+        history.append(loss.item())
     return history
 
 
