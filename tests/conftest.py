@@ -30,3 +30,15 @@ def explain(result):
     from autograder.feedback import report
 
     return report(result)
+
+
+@pytest.fixture
+def scratch_course(tmp_path):
+    """A throwaway course (own gradebook, own release/) holding copies of the named assignments."""
+    from autograder.demo import build_course
+
+    def make(*names):
+        root = tmp_path / "course"
+        root.mkdir(exist_ok=True)
+        return build_course(root, list(names))
+    return make

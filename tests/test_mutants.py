@@ -58,3 +58,12 @@ def test_feedback_names_a_known_mistake(kit, tmp_path):
     result = grade_text(kit, "param_count", text, tmp_path, only=["test_rnn_params"])
     messages = " ".join(t.message for c in result.cells for t in c.tests)
     assert mutant.says in messages, f"expected the diagnosis {mutant.says!r} in the feedback, got: {messages}"
+
+
+def test_feedback_names_a_mistake_seen_through_a_calling_function(kit, tmp_path):
+    # one_bias breaks rnn_params; tagger_params calls it, so its failure has the same cause.
+    mutant = catalog_for("param_count")["one_bias"]
+    text = synthetic.variant(mutant)("param_count", released_notebook(kit, "param_count"))
+    result = grade_text(kit, "param_count", text, tmp_path, only=["test_tagger_params"])
+    hidden = [t.message for c in result.cells for t in c.tests if not t.visible and t.status == "failed"]
+    assert hidden and mutant.says in hidden[0], f"expected {mutant.says!r} in the tagger's feedback, got {hidden}"

@@ -58,6 +58,7 @@ class Judge:
         self.student = student
         self.reference = importlib.import_module(f"solutions.{assignment}")
         self._mutants = None
+        self._namespaces = {}  # mutant name -> the reference re-run with that mutant in it
 
     def expected(self, name, *args, **kwargs):
         return getattr(self.reference, name)(*args, **kwargs)
@@ -79,10 +80,13 @@ class Judge:
         raise Mismatch(message)
 
     def diagnose(self, name, args, kwargs, got, equal):
-        """The words of the first mutant of `name` whose output on these inputs is `got`."""
+        """The words of the first mutant whose `name` gives `got` on these inputs. A mistake in
+        one function shows in those that call it, so every mutant is tried, its own first."""
         for mutant in self.mutants_of(name):
             try:
-                output = mutant.namespace(self.reference)[name](*args, **kwargs)
+                if mutant.name not in self._namespaces:
+                    self._namespaces[mutant.name] = mutant.namespace(self.reference)
+                output = self._namespaces[mutant.name][name](*args, **kwargs)
             except Exception:
                 continue
             try:
@@ -98,4 +102,4 @@ class Judge:
                 self._mutants = catalog_for(self.assignment).mutants
             except ModuleNotFoundError:
                 self._mutants = []
-        return [m for m in self._mutants if name in m.sources]
+        return sorted(self._mutants, key=lambda mutant: name not in mutant.sources)

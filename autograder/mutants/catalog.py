@@ -13,8 +13,11 @@ class Variant:
     cells: tuple = ()  # grade ids where the kit's tests grade it (all cells when empty)
 
     def namespace(self, reference):
-        """The reference module's names with this variant's functions swapped in."""
-        names = dict(vars(reference))
+        """The reference module re-run with this variant's functions swapped in. Re-running its
+        source (not copying its names) makes the reference's other functions call the variant,
+        as they would in a student's notebook."""
+        names = {"__name__": f"{reference.__name__}_with_{self.name}"}
+        exec(compile(inspect.getsource(reference), reference.__file__, "exec"), names)
         for source in self.sources.values():
             exec(compile(source, f"<{self.kind} {self.name}>", "exec"), names)
         return names

@@ -44,10 +44,10 @@ def encode(obj, to_handle=None):
     if kind in (list, tuple):
         items = [encode(item, to_handle) for item in obj]
         return items if kind is list else {"$t": "tuple", "v": items}
-    if kind is dict:
+    if isinstance(obj, dict):  # state_dict() is an OrderedDict: plain enough
         return {"$t": "dict", "v": [[encode(k, to_handle), encode(v, to_handle)] for k, v in obj.items()]}
     if isinstance(obj, np.ndarray) and obj.dtype.kind in NUMERIC_KINDS:
-        array = np.ascontiguousarray(obj)
+        array = obj if obj.flags.c_contiguous else obj.copy(order="C")  # ascontiguousarray makes 0-d 1-d
         return {"$t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape),
                 "b64": base64.b64encode(array.tobytes()).decode()}
     if isinstance(obj, np.generic) and obj.dtype.kind in NUMERIC_KINDS:
@@ -83,7 +83,7 @@ def decode(data, from_handle=None):
         if dtype.kind not in NUMERIC_KINDS:
             raise ValueError(f"refused array dtype {dtype}")
         raw = base64.b64decode(data["b64"])
-        return np.frombuffer(raw, dtype=dtype).reshape(data["shape"]).copy()
+        return np.frombuffer(raw, dtype=dtype).reshape(tuple(data["shape"])).copy()
     if tag == "tensor":
         import torch
 
@@ -93,7 +93,7 @@ def decode(data, from_handle=None):
         raw = base64.b64decode(data["b64"])
         if not raw:
             return torch.empty(data["shape"], dtype=dtype)
-        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(data["shape"]).clone()
+        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(tuple(data["shape"])).clone()
     if tag == "handle" and from_handle is not None:
         return from_handle(int(data["id"]), str(data["type"]))
     raise ValueError(f"malformed wire data: tag {tag!r}")

@@ -1,0 +1,58 @@
+"""Vanilla `nbgrader autograde` and the kit's engine give the same per-cell scores to honest work."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from autograder import gradebook, synthetic
+from autograder.grading.batch import grade_assignment
+from autograder.mutants import catalog_for
+from autograder.release.generate import release
+
+NAME = "param_count"
+
+
+def honest_class():
+    catalog = catalog_for(NAME)
+    return {"perfect": synthetic.perfect, "stub": synthetic.untouched,
+            "one-bias": synthetic.variant(catalog["one_bias"]),
+            "linear-ignores-directions": synthetic.variant(catalog["linear_ignores_directions"]),
+            "closed-form": synthetic.variant(catalog["closed_form"])}
+
+
+def hand_out(course):
+    released_dir = release(course, NAME)
+    released = json.loads((released_dir / f"{NAME}.ipynb").read_text(encoding="utf-8"))
+    for student, build in honest_class().items():
+        folder = course.submitted_dir / student / NAME
+        shutil.copytree(released_dir, folder)
+        (folder / f"{NAME}.ipynb").write_text(build(NAME, released), encoding="utf-8")
+
+
+def test_vanilla_nbgrader_and_the_engine_agree_on_every_cell(tmp_path):
+    from autograder.demo import build_course
+
+    vanilla, engine = (build_course(_mkdir(tmp_path / n), [NAME]) for n in ("vanilla", "engine"))
+    hand_out(vanilla)
+    hand_out(engine)
+
+    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
+    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", NAME],
+                         cwd=vanilla.root, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"nbgrader autograde failed:\n{run.stderr[-3000:]}"
+    grade_assignment(engine, NAME, progress=False)
+
+    theirs, ours = gradebook.scores(vanilla, NAME), gradebook.scores(engine, NAME)
+    assert set(theirs) == set(ours) == set(honest_class())
+    for student in theirs:
+        assert ours[student] == theirs[student], (
+            f"{student}: the engine scored {ours[student]}, vanilla nbgrader {theirs[student]}")
+    full_marks = {cell.grade_id: cell.points for cell in engine.assignment(NAME).test_cells}
+    assert ours["perfect"] == full_marks, f"the perfect student should get {full_marks}, got {ours['perfect']}"
+    assert sum(ours["stub"].values()) == 0
+
+
+def _mkdir(path):
+    path.mkdir()
+    return path
