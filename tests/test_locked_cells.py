@@ -38,5 +38,24 @@ def test_redefining_a_locked_helper_does_not_replace_it_for_grading(kit, tmp_pat
     import torch.nn as nn
 
     assert namespace["pytorch_count"](nn.RNN(10, 20)) == 640
-    result = grade_text(kit, NAME, text, tmp_path)
-    assert result.score == result.max_score
+
+
+CHEAT = """
+def clip_and_report(values, grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    parameters = make_parameters(values, grads)
+    returned = torch.nn.utils.clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite)
+    return returned, [p.grad for p in parameters]
+"""
+
+
+def test_a_stub_cannot_pass_by_replacing_the_helper_the_hidden_tests_call(kit, tmp_path):
+    released = released_notebook(kit, "clipping")
+    untouched_with_cheat = synthetic.dump(released)
+    notebook = json.loads(untouched_with_cheat)
+    notebook["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                              "source": CHEAT})
+    grade_ids = [c.grade_id for c in kit.assignment("clipping").test_cells if "norm" in c.grade_id]
+    result = grade_text(kit, "clipping", synthetic.dump(notebook), tmp_path, only=grade_ids)
+    assert result.cells and result.score == 0, (
+        "clip_grad_norm is a stub: a redefined locked helper must not earn its points; got "
+        f"{[(c.grade_id, c.status) for c in result.cells]}")

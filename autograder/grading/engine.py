@@ -23,8 +23,8 @@ from autograder.grading.results import (
 )
 from autograder.grading.session import Session
 from autograder.hidden import tests_for
+from autograder.notebook.locked import graded_cells
 from autograder.notebook.read import NotebookError, read_notebook
-from autograder.student.nbloader import code_cells
 
 
 def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, only=None):
@@ -41,7 +41,9 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
         result.seconds = time.monotonic() - started
         return result
 
-    session = Session(code_cells(notebook), launcher, setup_timeout=test_timeout, workdir=Path(path).parent)
+    # Locked cells are the instructor's: restored, and run again after the student's.
+    cells = graded_cells(notebook, assignment.source_notebook)
+    session = Session(cells, launcher, setup_timeout=test_timeout, workdir=Path(path).parent)
     try:
         student_code = start(session, result)
         for cell in test_cells:
