@@ -1,12 +1,10 @@
 """The same grading on Dask distributed (a LocalCluster here), the gradebook written by us alone."""
-import pytest
+import distributed  # noqa: F401 (a dependency of the kit: a missing one must fail, not skip)
 
 from autograder import gradebook, synthetic
 from autograder.grading.batch import Options, grade_assignment
 from autograder.mutants import catalog_for
 from tests.test_engine import NAME, make_course
-
-pytest.importorskip("distributed")
 
 
 def test_grading_on_a_local_dask_cluster_matches_grading_here(kit, tmp_path):
