@@ -4,7 +4,6 @@ Release every assignment, hand it to a synthetic class (a perfect student, an un
 stub, two known mistakes, a notebook with broken JSON, one with a deleted test cell),
 grade them all into a fresh gradebook, and print the scores per student and question.
 """
-import json
 import shutil
 import tempfile
 import time
@@ -13,8 +12,7 @@ from pathlib import Path
 from autograder import gradebook
 from autograder.course import KIT_ROOT, Course
 from autograder.grading.batch import grade_assignment
-from autograder.release.generate import release
-from autograder.synthetic import demo_class
+from autograder.synthetic import demo_class, hand_out
 
 
 def build_course(root, names):
@@ -23,16 +21,6 @@ def build_course(root, names):
         shutil.copytree(KIT_ROOT / "assignments" / name, root / "assignments" / name,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     return Course(root)
-
-
-def hand_out(course, name):
-    """Write each synthetic student's submission under submitted/<student>/<name>/."""
-    released_dir = release(course, name)
-    released = json.loads((released_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
-    for student, build in demo_class(name).items():
-        folder = course.submitted_dir / student / name
-        shutil.copytree(released_dir, folder)
-        (folder / f"{name}.ipynb").write_text(build(name, released), encoding="utf-8")
 
 
 def table(course, name, results):
@@ -59,7 +47,7 @@ def run_demo(names=None, keep=False):
     try:
         course = build_course(scratch, names)
         for name in names:
-            hand_out(course, name)
+            hand_out(course, name, demo_class(name))
             results = grade_assignment(course, name)
             print(table(course, name, results))
         print(f"\nscores as stored in {course.root / 'gradebook.db'} (nbgrader's gradebook); "

@@ -4,6 +4,7 @@ Each builder takes the student's notebook as released (a dict) and returns the f
 """
 import copy
 import json
+import shutil
 
 from autograder.mutants import catalog_for
 from autograder.notebook.read import grade_id
@@ -79,3 +80,18 @@ def demo_class(name):
 
 def grade_ids(released):
     return [grade_id(cell) for cell in released["cells"] if is_test_cell(cell)]
+
+
+def hand_out(course, name, students, released_dir=None):
+    """Write each student's submission, `students[student](name, released)`, to
+    submitted/<student>/<name>/ beside the released files; release first unless given one."""
+    if released_dir is None:
+        from autograder.release.generate import release
+
+        released_dir = release(course, name)
+    released = json.loads((released_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
+    for student, build in students.items():
+        folder = course.submitted_dir / student / name
+        shutil.copytree(released_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / f"{name}.ipynb").write_text(build(name, released), encoding="utf-8")
+    return released_dir

@@ -14,7 +14,6 @@ and each known alternative solution) and buggy ones (each mutant of the catalog)
 """
 import argparse
 import itertools
-import json
 import os
 import shutil
 import subprocess
@@ -33,23 +32,16 @@ def load_kit():
     """The kit's modules, imported here, not at the top: the engine's pool workers are spawned
     and re-import this file, and must not pay for nbgrader's import (the gradebook's writer does)."""
     global gradebook, synthetic, KIT_ROOT, Course, Options, default_workers, grade_assignment
-    global Judge, tests_for, catalog_for, release, load_notebook
+    global Judge, tests_for, catalog_for, release, load_notebook, build_course
     from autograder import gradebook, synthetic
     from autograder.course import KIT_ROOT, Course
+    from autograder.demo import build_course
     from autograder.grading.batch import Options, default_workers, grade_assignment
     from autograder.grading.judge import Judge
     from autograder.hidden import tests_for
     from autograder.mutants import catalog_for
     from autograder.release.generate import release
     from autograder.student.nbloader import load_notebook
-
-def build_course(root, names):
-    shutil.copy(KIT_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    for name in names:
-        shutil.copytree(KIT_ROOT / "assignments" / name, root / "assignments" / name,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return Course(root)
-
 
 def class_of(name, size):
     """{student: (honest?, builder)}: every alternative and mutant once, then the reference
@@ -62,14 +54,6 @@ def class_of(name, size):
     for index, (label, honest, build) in zip(range(max(size, len(kinds))), itertools.cycle(kinds)):
         students[f"{index:03d}-{label}"[:60]] = (honest, build)
     return students
-
-
-def hand_out(course, name, students, released_dir):
-    released = json.loads((released_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
-    for student, (_honest, build) in students.items():
-        folder = course.submitted_dir / student / name
-        shutil.copytree(released_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / f"{name}.ipynb").write_text(build(name, released), encoding="utf-8")
 
 
 def vanilla(course, name):
@@ -125,7 +109,7 @@ def main():
         for name in names:
             released_dir = release(courses["vanilla"], name, release_dir=scratch / "released")
             for course in courses.values():
-                hand_out(course, name, classes[name], released_dir)
+                synthetic.hand_out(course, name, {s: build for s, (_, build) in classes[name].items()}, released_dir)
         count = sum(len(c) for c in classes.values())
         print(f"{count} notebooks ({', '.join(f'{len(classes[n])} of {n}' for n in names)}), "
               f"{sum(h for c in classes.values() for h, _ in c.values())} honest; "

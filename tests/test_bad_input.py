@@ -1,13 +1,10 @@
 """Broken submissions each get a clear recorded status; the rest of the class is still graded,
 the gradebook stays consistent, and grading again changes nothing."""
-import json
-import shutil
 
 import pytest
 
 from autograder import gradebook, synthetic
 from autograder.grading.batch import grade_assignment
-from autograder.release.generate import release
 
 NAME = "param_count"
 TIMEOUT = 4
@@ -35,12 +32,7 @@ def graded(tmp_path_factory):
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.Execute.timeout = {TIMEOUT}\n")
     course = type(course)(root)
-    released_dir = release(course, NAME)
-    released = json.loads((released_dir / f"{NAME}.ipynb").read_text(encoding="utf-8"))
-    for student, build in CLASS.items():
-        folder = course.submitted_dir / student / NAME
-        shutil.copytree(released_dir, folder)
-        (folder / f"{NAME}.ipynb").write_text(build(NAME, released), encoding="utf-8")
+    synthetic.hand_out(course, NAME, CLASS)
     results = {r.student: r for r in grade_assignment(course, NAME, progress=False)}
     return course, results
 

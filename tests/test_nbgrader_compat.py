@@ -1,14 +1,11 @@
 """Vanilla `nbgrader autograde` and the kit's engine give the same per-cell scores to honest work."""
-import json
 import os
-import shutil
 import subprocess
 import sys
 
 from autograder import gradebook, synthetic
 from autograder.grading.batch import grade_assignment
 from autograder.mutants import catalog_for
-from autograder.release.generate import release
 
 NAME = "param_count"
 
@@ -21,21 +18,12 @@ def honest_class():
             "closed-form": synthetic.variant(catalog["closed_form"])}
 
 
-def hand_out(course):
-    released_dir = release(course, NAME)
-    released = json.loads((released_dir / f"{NAME}.ipynb").read_text(encoding="utf-8"))
-    for student, build in honest_class().items():
-        folder = course.submitted_dir / student / NAME
-        shutil.copytree(released_dir, folder)
-        (folder / f"{NAME}.ipynb").write_text(build(NAME, released), encoding="utf-8")
-
-
 def test_vanilla_nbgrader_and_the_engine_agree_on_every_cell(tmp_path):
     from autograder.demo import build_course
 
     vanilla, engine = (build_course(_mkdir(tmp_path / n), [NAME]) for n in ("vanilla", "engine"))
-    hand_out(vanilla)
-    hand_out(engine)
+    synthetic.hand_out(vanilla, NAME, honest_class())
+    synthetic.hand_out(engine, NAME, honest_class())
 
     env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
     run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", NAME],
