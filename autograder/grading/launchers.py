@@ -207,9 +207,11 @@ class ForkServerLauncher:
         if use_bwrap:
             self.kit_root = kit_copy()
             config["scratch"] = "/tmp/work"
-            command = [bwrap_path(), *bwrap_namespace_args(), "--clearenv", *system_binds(),
-                       "--proc", "/proc", "--dev", "/dev",
+            # The tmpfs first: a venv under /tmp (a checkout in /tmp, as CI may make) is bound
+            # on top of it, not hidden by it.
+            command = [bwrap_path(), *bwrap_namespace_args(), "--clearenv",
                        "--size", str(self.limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+                       *system_binds(), "--proc", "/proc", "--dev", "/dev",
                        "--perms", "0755", "--dir", os.path.dirname(INSIDE_KIT),
                        "--ro-bind", str(self.kit_root), INSIDE_KIT, "--chdir", "/tmp"]
             for key, value in {**env, "PYTHONPATH": INSIDE_KIT, "HOME": "/tmp",
