@@ -7,7 +7,6 @@ wrong one matches, the judge runs the SAME helper cell, read from the instructor
 around the reference (or around a mutant) in its own process.
 """
 import functools
-import inspect
 import json
 import math
 import random
@@ -19,6 +18,7 @@ import torch.nn as nn
 from autograder.course import KIT_ROOT
 from autograder.grading.judge import Mismatch, rel_error
 from autograder.hidden.registry import HiddenTests
+from autograder.mutants.catalog import rerun
 
 tests = HiddenTests("clipping")
 SEED = 20261124
@@ -37,11 +37,7 @@ def helper_source():
 
 def world(reference, variant=None):
     """The reference's functions (with a variant's swapped in) plus the notebook's helpers."""
-    if variant is not None:
-        names = variant.namespace(reference)  # the reference re-run with the variant's functions in it
-    else:
-        names = {"__name__": "judge_world"}
-        exec(compile(inspect.getsource(reference), "<reference>", "exec"), names)
+    names = variant.namespace(reference) if variant is not None else rerun(reference)
     with torch.random.fork_rng(devices=[]):  # the imports cell seeds torch: keep the judge's RNG as it was
         exec(compile(helper_source(), "<helpers>", "exec"), names)
     return names

@@ -6,7 +6,6 @@ A cache is the student's own business: it only ever goes back to the student's b
 Over the sandbox wall it is plain data (a tuple of arrays) or a handle to an object that
 stays in the sandbox; both can be passed back.
 """
-import inspect
 
 import numpy as np
 import torch
@@ -15,6 +14,7 @@ import torch.nn as nn
 from autograder.grading.judge import Mismatch, rel_error
 from autograder.grading.remote import RemoteObject
 from autograder.hidden.registry import HiddenTests
+from autograder.mutants.catalog import rerun
 
 tests = HiddenTests("forward")
 SEED = 20261103
@@ -68,16 +68,6 @@ def matches(labels, tolerance=TOLERANCE):
     return lambda got, output: problem_with(got, output, labels, tolerance) is None
 
 
-def variant_namespace(reference, sources=()):
-    """Fresh globals running the reference's source with `sources` swapped in, so that reference
-    functions call the swapped ones (as the student's notebook cells do)."""
-    names = {"__name__": "forward_variant"}
-    exec(compile(inspect.getsource(reference), "<reference>", "exec"), names)
-    for source in sources:
-        exec(compile(source, "<variant>", "exec"), names)
-    return names
-
-
 def known_mistake(judge, functions, run, got, equal):
     """The words of the first mutant touching `functions` whose `run(namespace)` gives `got`."""
     seen = set()
@@ -88,7 +78,7 @@ def known_mistake(judge, functions, run, got, equal):
             seen.add(mutant.name)
             try:
                 with np.errstate(all="ignore"):  # a mutant may overflow: that is its mistake, not news
-                    output = run(variant_namespace(judge.reference, mutant.sources.values()))
+                    output = run(mutant.namespace(judge.reference))
                 if equal(got, output):
                     return mutant.says
             except Exception:
@@ -107,7 +97,7 @@ def fail(judge, call, problem, functions=(), run=None, got=None, equal=None):
 
 def check(judge, call, got, functions, run, labels, tolerance=TOLERANCE):
     """Compare `got` with run(reference namespace); fail with a diagnosis on a mismatch."""
-    expected = run(variant_namespace(judge.reference))
+    expected = run(rerun(judge.reference))
     problem = problem_with(got, expected, labels, tolerance)
     if problem:
         fail(judge, call, problem, functions, run, got, matches(labels, tolerance))

@@ -13,14 +13,19 @@ class Variant:
     cells: tuple = ()  # grade ids where the kit's tests grade it (all cells when empty)
 
     def namespace(self, reference):
-        """The reference module re-run with this variant's functions swapped in. Re-running its
-        source (not copying its names) makes the reference's other functions call the variant,
-        as they would in a student's notebook."""
-        names = {"__name__": f"{reference.__name__}_with_{self.name}"}
-        exec(compile(inspect.getsource(reference), reference.__file__, "exec"), names)
-        for source in self.sources.values():
-            exec(compile(source, f"<{self.kind} {self.name}>", "exec"), names)
-        return names
+        """The reference module re-run with this variant's functions swapped in."""
+        return rerun(reference, self.sources.values(), f"{self.kind} {self.name}")
+
+
+def rerun(reference, sources=(), label="variant"):
+    """Fresh globals from running the reference module's source, then `sources` after it.
+    Re-running (not copying its names) makes the reference's other functions call the swapped-in
+    ones, as they would in a student's notebook."""
+    names = {"__name__": f"{reference.__name__}_rerun"}
+    exec(compile(inspect.getsource(reference), reference.__file__, "exec"), names)
+    for source in sources:
+        exec(compile(source, f"<{label}>", "exec"), names)
+    return names
 
 
 class Catalog:
