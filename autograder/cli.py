@@ -21,12 +21,12 @@ def cmd_release(args):
 
 def cmd_grade(args):
     from autograder.feedback import report
-    from autograder.grading.batch import Options, grade_assignment, summary_line
+    from autograder.gradebook import GradebookMismatch
+    from autograder.grading.batch import Options, default_workers, grade_assignment, summary_line
     from autograder.grading.launchers import SandboxUnavailable
 
     course = Course(args.course)
     sandbox = "bwrap" if args.require_sandbox else args.sandbox
-    from autograder.grading.batch import default_workers
 
     options = Options(workers=args.workers or default_workers(), force=args.force, dask=args.dask, sandbox=sandbox,
                       test_timeout=args.timeout, progress=not args.quiet)
@@ -35,6 +35,9 @@ def cmd_grade(args):
     except SandboxUnavailable as error:
         print(error, file=sys.stderr)
         return 2
+    except GradebookMismatch as error:
+        print(error, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: every submission graded so far is in the gradebook; "
               "run the same command again to grade the rest", file=sys.stderr)

@@ -37,16 +37,32 @@ def generate_assignment(course, name, release_dir=None):
 
 
 def ensure_registered(course, name):
-    """Grading needs only a clone: create the gradebook and record the assignment if missing."""
+    """Grading needs only a clone: record the assignment (creating the gradebook) when it is
+    missing, or when its test cells have changed since it was recorded."""
+    wanted = {cell.grade_id for cell in course.assignment(name).test_cells}
+    recorded, graded = None, False
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
         try:
-            assignment = gb.find_assignment(name)
-            if assignment.notebooks:
-                return
+            notebook = gb.find_notebook(name, name)
+            recorded, graded = {cell.name for cell in notebook.grade_cells}, bool(notebook.submissions)
         except MissingEntry:
             pass
+    if recorded == wanted:
+        return
+    if graded:
+        # nbgrader refuses to change the cells of a notebook that has submissions; say so before
+        # grading anyone, rather than failing on the first student's missing grade row.
+        raise GradebookMismatch(
+            f"{name}: the notebook's test cells changed since students were graded (added "
+            f"{sorted(wanted - recorded)}, removed {sorted(recorded - wanted)}), and nbgrader cannot "
+            "change the cells of an assignment that has submissions. Restore those cells, or grade into "
+            "a new gradebook (move gradebook.db aside).")
     with tempfile.TemporaryDirectory(prefix="rnn-register-") as scratch:
         generate_assignment(course, name, release_dir=scratch)
+
+
+class GradebookMismatch(Exception):
+    """The gradebook records other test cells than the notebook has, and cannot be updated."""
 
 
 def record(course, result):

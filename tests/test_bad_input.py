@@ -1,6 +1,8 @@
 """Broken submissions each get a clear recorded status; the rest of the class is still graded,
 the gradebook stays consistent, and grading again changes nothing."""
 
+import json
+
 import pytest
 
 from autograder import gradebook, synthetic
@@ -101,3 +103,26 @@ def test_grading_again_is_idempotent(graded):
     before = gradebook.scores(course, NAME)
     grade_assignment(course, NAME, progress=False)
     assert gradebook.scores(course, NAME) == before
+
+
+def test_a_test_cell_added_after_grading_stops_the_next_run_early_and_clearly(tmp_path):
+    from autograder.demo import build_course
+    from autograder.notebook.sync import write_notebook
+
+    course = build_course(tmp_path, [NAME])
+    synthetic.hand_out(course, NAME, {"perfect": synthetic.perfect})
+    grade_assignment(course, NAME, progress=False)
+    # The instructor adds a question; the gradebook has no row for it yet.
+    path = course.assignments_dir / NAME / f"{NAME}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    extra = json.loads(json.dumps(next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "test_rnn_params")))
+    extra["metadata"]["nbgrader"]["grade_id"] = "test_rnn_params_again"
+    extra["source"] = "from test_param_count import check_rnn_params\n\ncheck_rnn_params(rnn_params)\n"
+    extra["id"] = "added-cell"
+    notebook["cells"].append(extra)
+    write_notebook(path, notebook)
+    course = type(course)(course.root)
+    before = gradebook.scores(course, NAME)
+    with pytest.raises(gradebook.GradebookMismatch, match="added .'test_rnn_params_again'.*Restore"):
+        grade_assignment(course, NAME, progress=False, options=None)
+    assert gradebook.scores(course, NAME) == before, "nothing may change when grading cannot proceed"
