@@ -2,6 +2,11 @@
 import builtins
 
 
+class GraderFault(Exception):
+    """The grader itself failed (its sandbox would not start): no grade is recorded, and the
+    next run tries that submission again."""
+
+
 class SandboxTimeout(Exception):
     """The student's code ran past the test's time limit."""
 
@@ -39,3 +44,10 @@ def student_error(type_name, message, traceback=""):
     error = cls.__new__(cls)
     StudentError.__init__(error, message, traceback)
     return error
+
+
+def error_from_reply(error):
+    """The StudentError for a worker's description of an exception (a dict, as the wire sent it)."""
+    error = error if isinstance(error, dict) else {}
+    return student_error(str(error.get("type", "Exception")), str(error.get("message", "")),
+                         str(error.get("traceback", "")))

@@ -2,12 +2,19 @@
 the sandbox. On a mismatch it asks the mutant catalog whether a known mistake gives the
 student's answer, and if one does, names it.
 """
+import copy
 import importlib
 import math
 
 import numpy as np
 
+from autograder.grading.remote import RemoteObject
 from autograder.mutants import catalog_for
+
+
+def call(*args, **kwargs):
+    """One call's arguments, for `Judge.each` and `Judge.same_each`."""
+    return args, kwargs
 
 
 class Mismatch(AssertionError):
@@ -70,6 +77,26 @@ class Judge:
         if not same(got, expected):
             self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
         return got
+
+    def each(self, name, calls):
+        """The student's `name` on each (args, kwargs) of `calls`, in order. Across the sandbox
+        wall they go in one message, not one each; a call that raised raises in its turn."""
+        function = getattr(self.student, name)
+        if isinstance(function, RemoteObject):
+            return function.each(calls)
+        # In the notebook's own kernel (vanilla nbgrader) a call gets copies, as across the wall.
+        return (function(*copy.deepcopy(args), **copy.deepcopy(kwargs)) for args, kwargs in calls)
+
+    def same_each(self, name, calls):
+        """`same` for each (args, kwargs) of `calls`: the first mismatch fails, as in a loop."""
+        calls = [(tuple(args), dict(kwargs)) for args, kwargs in calls]
+        results = []
+        for (args, kwargs), got in zip(calls, self.each(name, calls)):
+            expected = self.expected(name, *args, **kwargs)
+            if not same(got, expected):
+                self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
+            results.append(got)
+        return results
 
     def fail(self, name, args, kwargs, got, expectation, equal):
         """Raise the Mismatch a student reads: the call, what came, what was expected, and why."""

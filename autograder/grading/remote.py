@@ -5,7 +5,7 @@ student's function in the worker and decodes the plain result. Objects that are 
 data (a student's nn.Module, say) come back as `RemoteObject`s that forward calls and
 attribute reads, so hidden tests read like ordinary code.
 """
-from autograder.grading.errors import StudentError
+from autograder.grading.errors import SandboxCrash, StudentError, error_from_reply
 from autograder.sandbox import wire
 
 
@@ -39,6 +39,29 @@ class RemoteObject:
         if return_args:
             decoded["args"] = tuple(self._decode(reply["args"]))
         return decoded
+
+    def each(self, calls):
+        """The results of calling this on each (args, kwargs) of `calls`, sent in one message.
+        A call that raised raises when iteration reaches it, as a loop of single calls would."""
+        calls = list(calls)
+        session = self._session
+        session.ensure_started()
+        message = {"op": "call_many", **self._live_target(),
+                   "calls": [[self._encode(list(args)), self._encode(dict(kwargs))] for args, kwargs in calls]}
+        reply = session.request(message)
+        values, error = reply.get("values"), reply.get("error")
+        # A batch that came back short without an error would let calls go unchecked.
+        complete = isinstance(values, list) and len(values) == len(calls)
+        if not isinstance(values, list) or len(values) > len(calls) or complete != (error is None):
+            session.kill()
+            raise SandboxCrash("the grading process sent garbled data")
+        return self._replay(values, error)
+
+    def _replay(self, values, error):
+        for value in values:
+            yield self._decode(value)
+        if error is not None:
+            raise error_from_reply(error)
 
     def __getattr__(self, attr):
         if attr.startswith("__"):

@@ -8,7 +8,7 @@ import select
 import tempfile
 import time
 
-from autograder.grading.errors import SandboxCrash, SandboxTimeout, student_error
+from autograder.grading.errors import GraderFault, SandboxCrash, SandboxTimeout, error_from_reply
 from autograder.grading.launchers import SubprocessLauncher, default_launcher  # noqa: F401
 from autograder.sandbox import wire
 
@@ -43,8 +43,7 @@ class Session:
         except (OSError, RuntimeError) as error:
             os.close(to_worker_w)
             os.close(from_worker_r)
-            raise SandboxCrash(f"the grading sandbox could not start your code ({error}); "
-                               "this is the grader's fault: ask your instructor") from None
+            raise GraderFault(f"the grading sandbox could not start ({error})") from None
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
@@ -110,9 +109,7 @@ class Session:
             self.kill()
             raise SandboxCrash("the grading process sent garbled data") from None
         if not ok:
-            error = reply.get("error", {})
-            raise student_error(str(error.get("type", "Exception")), str(error.get("message", "")),
-                                str(error.get("traceback", "")))
+            raise error_from_reply(reply.get("error"))
         return reply
 
     def _read_line(self):
