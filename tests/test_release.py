@@ -74,7 +74,7 @@ def plant(folder, filename, text):
     ("from solutions.param_count import rnn_params", "instructor's packages"),
     ("import autograder.hidden", "instructor's packages"),
     ("        total += num_directions * (W_ih + W_hh + b)", "solutions/param_count.py"),
-    ("        got = judge.same(\"rnn_params\", **config)", "autograder/hidden/param_count.py"),
+    ("        expected = pytorch_count(config)", "autograder/hidden/param_count.py"),
 ])
 def test_leak_scan_catches_a_planted_leak(scratch_course, leak, expected):
     course = scratch_course("param_count")

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 from autograder.course import KIT_ROOT
-from autograder.grading.judge import Mismatch, rel_error
+from autograder.grading.judge import Mismatch, call, rel_error
 from autograder.hidden.registry import HiddenTests
 from autograder.mutants.catalog import rerun
 
@@ -101,14 +101,14 @@ def torch_clip(values, grads, max_norm, norm_type):
 @tests.test("test_clip_grad_norm")
 def clip_grad_norm_equals_torch_on_random_parameter_sets(student, judge):
     rng = random.Random(SEED)
+    cases = []
     for index in range(40):
         dtype = torch.float64 if index % 4 else torch.float32
         values, grads = random_gradients(rng, dtype)
-        norm_type = [2.0, 1.0, math.inf, 3.0, 2.0][index % 5]
-        max_norm = 10 ** rng.uniform(-1.5, 1.5)
+        cases.append(call(values, grads, 10 ** rng.uniform(-1.5, 1.5), [2.0, 1.0, math.inf, 3.0, 2.0][index % 5]))
+    for ((values, grads, max_norm, norm_type), _), got in zip(cases, judge.each("clip_and_report", cases)):
         expected = torch_clip(values, grads, max_norm, norm_type)
-        got = student.clip_and_report(values, grads, max_norm, norm_type)
-        tolerance = 1e-9 if dtype == torch.float64 else 1e-5
+        tolerance = 1e-9 if values[0].dtype == torch.float64 else 1e-5
         if not same_clipping(tolerance)(got, expected):
             gradients_match = same_clipping(tolerance)((expected[0], got[1]), expected)
             fail(judge, "clip_grad_norm", "clip_and_report", (values, grads, max_norm, norm_type), got,
@@ -168,15 +168,13 @@ def clip_grad_norm_non_finite_gradients(student, judge):
 @tests.test("test_clip_grad_value")
 def clip_grad_value_equals_torch(student, judge):
     rng = random.Random(SEED + 3)
-    for _ in range(20):
-        values, grads = random_gradients(rng, torch.float64)
-        clip_value = 10 ** rng.uniform(-2, 1)
+    cases = [call(*random_gradients(rng, torch.float64), 10 ** rng.uniform(-2, 1)) for _ in range(20)]
+    for ((values, grads, clip_value), _), got in zip(cases, judge.each("clip_value_and_report", cases)):
         torch_side = [nn.Parameter(v.clone()) for v in values]
         for p, g in zip(torch_side, grads):
             p.grad = None if g is None else g.clone()
         if any(g is not None for g in grads):  # torch's own clip_grad_value_ fails on an empty list
             torch.nn.utils.clip_grad_value_(torch_side, clip_value)
-        got = student.clip_value_and_report(values, grads, clip_value)
         if got[0] is not None:
             raise AssertionError(f"clip_grad_value returned {got[0]!r}; it works in place and returns None")
         equal = same_clipping(1e-12)
@@ -263,8 +261,7 @@ def simulate_gradient_flow_on_random_arguments(student, judge):
     cases = [((2.0, 10), {}), ((3.0, 10), {}), ((2.5, 1), {}), ((0.0, 3), {})]
     cases += [((rng.uniform(0.1, 4), rng.randint(1, 60)), {"tanh_derivative": rng.uniform(0.05, 1)})
               for _ in range(30)]
-    for args, kwargs in cases:
-        got = student.simulate_gradient_flow(*args, **kwargs)
+    for (args, kwargs), got in zip(cases, judge.each("simulate_gradient_flow", cases)):
         expected = judge.expected("simulate_gradient_flow", *args, **kwargs)
         def equal(a, b):
             return isinstance(a, np.ndarray) and a.shape == b.shape and rel_error(a, b) < 1e-12

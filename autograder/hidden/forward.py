@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from autograder.grading.judge import Mismatch, rel_error
+from autograder.grading.judge import Mismatch, call, rel_error
 from autograder.grading.remote import RemoteObject
 from autograder.hidden.registry import HiddenTests
 from autograder.mutants.catalog import rerun
@@ -161,16 +161,24 @@ def replaying(function, args):
     return replay
 
 
-def numerical_gradient(loss, arrays, index):
-    """Centered differences of loss(arrays) with respect to arrays[index], entry by entry."""
-    grad = np.zeros_like(arrays[index])
-    for position in np.ndindex(grad.shape):
-        moved = [a.copy() for a in arrays]
-        moved[index][position] += EPS
-        plus = loss(moved)
-        moved[index][position] -= 2 * EPS
-        grad[position] = (plus - loss(moved)) / (2 * EPS)
-    return grad
+def numerical_gradients(judge, forward, arrays, upstream):
+    """Centered differences of sum(forward(*arrays)[0] * upstream) with respect to each array,
+    entry by entry. The student's forward runs on every nudged input in one batch."""
+    nudged = []
+    for index, array in enumerate(arrays):
+        for position in np.ndindex(array.shape):
+            for step in (EPS, -EPS):
+                moved = [a.copy() for a in arrays]
+                moved[index][position] += step
+                nudged.append(call(*moved))
+    losses = (float(np.sum(np.asarray(output[0]) * upstream)) for output in judge.each(forward, nudged))
+    grads = []
+    for array in arrays:
+        grad = np.zeros_like(array)
+        for position in np.ndindex(grad.shape):
+            grad[position] = (next(losses) - next(losses)) / (2 * EPS)
+        grads.append(grad)
+    return tuple(grads)
 
 
 # ---- one step ----
@@ -232,10 +240,7 @@ def step_backward_is_the_gradient_of_your_step_forward(student, judge):
         dnext_h = rng.normal(size=(N, H))
         _, cache = ask(student.rnn_step_forward, *inputs)
         got = ask(student.rnn_step_backward, dnext_h, cache)
-
-        def loss(arrays, dnext_h=dnext_h):
-            return float(np.sum(np.asarray(ask(student.rnn_step_forward, *arrays)[0]) * dnext_h))
-        numerical = tuple(numerical_gradient(loss, inputs, i) for i in range(5))
+        numerical = numerical_gradients(judge, "rnn_step_forward", inputs, dnext_h)
         problem = problem_with(got, numerical, STEP_GRADIENTS, NUMERICAL_TOLERANCE)
         if problem:
             fail(judge, step_backward_call(N, D, H), f"compared with a centered numerical gradient of your own "
@@ -324,10 +329,7 @@ def rnn_backward_is_the_gradient_of_your_rnn_forward(student, judge):
         dh = rng.normal(size=(N, T, H))
         _, cache = ask(student.rnn_forward, *inputs)
         got = ask(student.rnn_backward, dh, cache)
-
-        def loss(arrays, dh=dh):
-            return float(np.sum(np.asarray(ask(student.rnn_forward, *arrays)[0]) * dh))
-        numerical = tuple(numerical_gradient(loss, inputs, i) for i in range(5))
+        numerical = numerical_gradients(judge, "rnn_forward", inputs, dh)
         problem = problem_with(got, numerical, SEQUENCE_GRADIENTS, NUMERICAL_TOLERANCE)
         if problem:
             fail(judge, backward_call(N, T, D, H), f"compared with a centered numerical gradient of your own "
