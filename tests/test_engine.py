@@ -128,6 +128,27 @@ def test_parallel_grading_writes_gradebook_once_and_resumes_only_what_changed(ki
     assert forced.skipped == []
 
 
+class SandboxThatWillNotStart:
+    name = "broken"
+
+    def spawn(self, *args, **kwargs):
+        raise RuntimeError("fork: Resource temporarily unavailable")
+
+
+def test_a_sandbox_that_will_not_start_records_no_grade_and_the_next_run_grades(kit, tmp_path, capsys):
+    course = make_course(tmp_path, kit, {"alice": synthetic.perfect})
+    options = Options(workers=1, progress=False)
+    assert grade_assignment(course, NAME, launcher=SandboxThatWillNotStart(), options=options) == []
+    said = capsys.readouterr().err
+    assert "could not grade alice" in said and "Resource temporarily unavailable" in said, (
+        f"the instructor should hear which student was not graded and why; stderr was:\n{said}")
+    assert "alice" not in gradebook.scores(course, NAME), "a fault of the grader must not become a grade of 0"
+    assert not (course.autograded_dir / "alice" / NAME / STAMP).exists(), "no stamp: the next run must retry"
+
+    retried = grade_assignment(course, NAME, options=Options(workers=1, progress=False))
+    assert [r.score for r in retried] == [8], explain(retried[0]) if retried else "alice was not regraded"
+
+
 def test_a_killed_run_loses_nothing_and_the_next_run_finishes(kit, tmp_path):
     sleeper = synthetic.with_code("import time\ntime.sleep(120)\n")
     course = make_course(tmp_path, kit, {"a-perfect": synthetic.perfect, "c-sleeper": sleeper})

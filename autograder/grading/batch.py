@@ -21,6 +21,7 @@ from tqdm import tqdm
 from autograder import feedback, gradebook
 from autograder.course import KIT_ROOT
 from autograder.grading.engine import grade_notebook
+from autograder.grading.errors import GraderFault
 from autograder.grading.launchers import default_launcher, isolation_summary
 from autograder.grading.results import (
     ERROR,
@@ -77,9 +78,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None):
     counts = dict.fromkeys(COUNTED.values(), 0)
 
     def commit(student, path, stamp, result):
-        gradebook.record(course, result)  # one transaction per submission
-        feedback.write(course, assignment, result, path)
-        save_stamp(course, name, student, stamp, result)
+        record(course, assignment, path, stamp, result)
         results[student] = result
         counts[COUNTED[overall_status(result)]] += 1
         bar.set_postfix(counts, refresh=False)
@@ -93,10 +92,22 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None):
         else:
             launcher = launcher or default_launcher(options.sandbox)
             for student, path, stamp in todo:
-                commit(student, path, stamp, grade_notebook(assignment, student, path, launcher, timeout))
+                try:
+                    result = grade_notebook(assignment, student, path, launcher, timeout)
+                except GraderFault as error:
+                    grader_failed(student, error)
+                    continue
+                commit(student, path, stamp, result)
     finally:
         bar.close()
     return [results[student] for student, _ in course.submissions(name) if student in results]
+
+
+def record(course, assignment, path, stamp, result):
+    """Everything the writer does for one graded submission, the stamp last."""
+    gradebook.record(course, result)  # one transaction per submission
+    feedback.write(course, assignment, result, path)
+    save_stamp(course, assignment.name, result.student, stamp, result)
 
 
 # -- what marks a submission as graded --
@@ -172,7 +183,7 @@ def read_folder(folder, limit=64 << 20):
 def run_in_pool(course, name, todo, timeout, options, commit):
     context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(options.workers, len(todo)), mp_context=context,
-                                                  initializer=pool_initializer, initargs=(options.sandbox,))
+                                                  initializer=pool_initializer, initargs=(options.sandbox, name))
     try:
         pending = {pool.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
                                timeout, options.sandbox): (student, path, stamp)
@@ -195,11 +206,15 @@ def collect(future, student, path, stamp, commit):
         data = future.result()
     except KeyboardInterrupt:
         raise
-    except Exception as error:  # the worker process died, or Dask lost it
-        warn(f"could not grade {student}: the grader failed ({type(error).__name__}: {error}); "
-             "run again to retry")
+    except Exception as error:  # the sandbox would not start, the worker process died, or Dask lost it
+        grader_failed(student, error)
         return
     commit(student, path, stamp, result_from_dict(data))
+
+
+def grader_failed(student, error):
+    warn(f"could not grade {student}: the grader failed ({type(error).__name__}: {error}); "
+         "nothing was recorded for them; run again to retry")
 
 
 def run_on_dask(course, name, todo, timeout, options, commit):

@@ -2,14 +2,15 @@
 
 The steps, each small: read the notebook; start the student's code; for each test cell of
 the instructor's notebook run its visible checks, then its hidden tests, judging outside
-the sandbox; collect the student's output. Any fault becomes a result, never an exception.
+the sandbox; collect the student's output. Any fault of the submission becomes a result, never
+an exception; only a fault of the grader itself (GraderFault) is raised, so no grade is recorded.
 """
 import contextlib
 import sys
 import time
 from pathlib import Path
 
-from autograder.grading.errors import SandboxCrash, SandboxTimeout, StudentError
+from autograder.grading.errors import GraderFault, SandboxCrash, SandboxTimeout, StudentError
 from autograder.grading.judge import Judge
 from autograder.grading.remote import RemoteNamespace
 from autograder.grading.results import (
@@ -111,6 +112,8 @@ def run_test(session, test_timeout, name, visible, body):
         session.ensure_started()
         body()
         return TestResult(name, PASSED, visible=visible)
+    except GraderFault:
+        raise  # not the student's: no grade at all
     except SandboxTimeout:
         return TestResult(name, TIMEOUT, f"your code ran for more than {test_timeout:g} s", visible)
     except SandboxCrash as error:
