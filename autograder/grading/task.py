@@ -3,6 +3,7 @@
 Kept apart from batch.py so that a worker imports the engine only: not nbgrader, the
 gradebook or the progress bar, which only the writer needs.
 """
+import importlib
 import os
 import signal
 import tempfile
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from autograder.course import Assignment
 from autograder.grading.engine import grade_notebook
+from autograder.grading.launchers import default_launcher
+from autograder.hidden import tests_for
 
 _assignments = {}
 
@@ -40,7 +43,22 @@ def grade_files(source_dir, name, student, files, timeout, sandbox):
     return result.to_dict()
 
 
-def pool_initializer(sandbox):
+def pool_initializer(sandbox, name):
     # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["RNN_GRADE_SANDBOX"] = sandbox
+    warm_up(sandbox, name)
+
+
+def warm_up(sandbox, name):
+    """Pay once per grading process what the first submission would: torch's first use, the
+    assignment's hidden tests and reference, and the warm sandbox's start."""
+    import torch
+
+    torch.set_num_threads(1)  # the pool is the parallelism: one core per grading process
+    tests_for(name)
+    importlib.import_module(f"solutions.{name}")
+    try:
+        default_launcher(sandbox).start()
+    except (OSError, RuntimeError):
+        pass  # not started: the first submission tries again, and its result says why
