@@ -3,6 +3,7 @@
 Kept apart from batch.py so that a worker imports the engine only: not nbgrader, the
 gradebook or the progress bar, which only the writer needs.
 """
+import gc
 import importlib
 import os
 import signal
@@ -62,3 +63,5 @@ def warm_up(sandbox, name):
         default_launcher(sandbox).start()
     except (OSError, RuntimeError):
         pass  # not started: the first submission tries again, and its result says why
+    gc.collect()
+    gc.freeze()  # torch's objects live as long as the process: full collections need not scan them
