@@ -15,8 +15,10 @@ from autograder.course import Assignment
 from autograder.grading.engine import grade_notebook
 from autograder.grading.launchers import default_launcher
 from autograder.hidden import tests_for
+from autograder.sandbox.warm import warm_torch
 
 _assignments = {}
+_warmed = set()  # ("sandbox", mode) and ("assignment", name) this process has warmed up for
 
 
 def assignment_at(source_dir, name):
@@ -31,6 +33,7 @@ def assignment_at(source_dir, name):
 def grade_files(source_dir, name, student, files, timeout, sandbox):
     """Grade a submission sent as {relative path: bytes}; returns NotebookResult.to_dict()."""
     os.environ.setdefault("RNN_GRADE_SANDBOX", sandbox)
+    warm_up(sandbox, name)  # a Dask worker has no initializer: its first submission warms it
     started = time.monotonic()
     assignment = assignment_at(source_dir, name)
     with tempfile.TemporaryDirectory(prefix="rnn-submission-") as scratch:
@@ -44,24 +47,37 @@ def grade_files(source_dir, name, student, files, timeout, sandbox):
     return result.to_dict()
 
 
-def pool_initializer(sandbox, name):
+def pool_initializer(sandbox):
     # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["RNN_GRADE_SANDBOX"] = sandbox
-    warm_up(sandbox, name)
+    warm_up(sandbox)
 
 
-def warm_up(sandbox, name):
-    """Pay once per grading process what the first submission would: torch's first use, the
-    assignment's hidden tests and reference, and the warm sandbox's start."""
-    import torch
+def warm_up(sandbox, name=None):
+    """Pay once per grading process what the first submission would: importing torch and
+    starting the warm sandbox; and once per assignment, importing its hidden tests and reference."""
+    fresh = [key for key in [("sandbox", sandbox), ("assignment", name)] if key[1] is not None and key not in _warmed]
+    for kind, value in fresh:
+        _warmed.add((kind, value))
+        (warm_sandbox if kind == "sandbox" else warm_assignment)(value)
+    if fresh:
+        gc.collect()
+        gc.freeze()  # what is warm lives as long as the process: full collections need not scan it
 
-    torch.set_num_threads(1)  # the pool is the parallelism: one core per grading process
-    tests_for(name)
-    importlib.import_module(f"solutions.{name}")
+
+def warm_sandbox(sandbox):
+    # One core per grading process: the pool is the parallelism. The judge rarely trains
+    # (once per process where it does), so it skips the training step the sandbox warms.
+    warm_torch(train=False)
+    launcher = default_launcher(sandbox)
     try:
-        default_launcher(sandbox).start()
+        if launcher.server is None:
+            launcher.start()
     except (OSError, RuntimeError):
         pass  # not started: the first submission tries again, and its result says why
-    gc.collect()
-    gc.freeze()  # torch's objects live as long as the process: full collections need not scan them
+
+
+def warm_assignment(name):
+    tests_for(name)
+    importlib.import_module(f"solutions.{name}")
