@@ -1,5 +1,6 @@
 """The `autograder` command: release, grade, sync, demo."""
 import argparse
+import contextlib
 import sys
 
 from autograder.course import Course
@@ -20,18 +21,22 @@ def cmd_release(args):
 
 
 def cmd_grade(args):
-    from autograder.feedback import report
     from autograder.gradebook import GradebookMismatch
-    from autograder.grading.batch import Options, default_workers, grade_assignment, summary_line
+    from autograder.grading.batch import Options, Pool, default_workers
     from autograder.grading.launchers import SandboxUnavailable
 
     course = Course(args.course)
     sandbox = "bwrap" if args.require_sandbox else args.sandbox
-
-    options = Options(workers=args.workers or default_workers(), force=args.force, dask=args.dask, sandbox=sandbox,
-                      test_timeout=args.timeout, progress=not args.quiet)
+    workers = args.workers or default_workers()
+    # One set of grading processes for every assignment named: their start is paid once.
+    pool = Pool(workers, sandbox) if workers > 1 and not args.dask else None
+    status = 0
     try:
-        results = grade_assignment(course, args.name, options=options)
+        with pool or contextlib.nullcontext():
+            for name in args.names:
+                options = Options(workers=workers, force=args.force, dask=args.dask, sandbox=sandbox,
+                                  test_timeout=args.timeout, progress=not args.quiet)
+                status = max(status, grade_one(course, name, options, pool, args))
     except SandboxUnavailable as error:
         print(error, file=sys.stderr)
         return 2
@@ -42,8 +47,18 @@ def cmd_grade(args):
         print("interrupted: every submission graded so far is in the gradebook; "
               "run the same command again to grade the rest", file=sys.stderr)
         return 130
+    return status
+
+
+def grade_one(course, name, options, pool, args):
+    from autograder.feedback import report
+    from autograder.grading.batch import grade_assignment, summary_line
+
+    if len(args.names) > 1:
+        print(f"== {name}")
+    results = grade_assignment(course, name, options=options, pool=pool)
     if not results:
-        print(f"no submissions under {course.submitted_dir}/<student>/{args.name}/", file=sys.stderr)
+        print(f"no submissions under {course.submitted_dir}/<student>/{name}/", file=sys.stderr)
         return 1
     for result in results:
         print(report(result) if args.verbose else
@@ -78,7 +93,8 @@ def build_parser():
     release.set_defaults(run=cmd_release)
 
     grade = commands.add_parser("grade", help="grade submitted/<student>/<name>/ into gradebook.db")
-    grade.add_argument("name", help="the assignment")
+    grade.add_argument("names", nargs="+", metavar="name",
+                       help="the assignment (several: graded one after another by the same grading processes)")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each student's feedback")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     grade.add_argument("--workers", type=int, default=None,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder import gradebook
 from autograder.course import KIT_ROOT, Course
-from autograder.grading.batch import grade_assignment
+from autograder.grading.batch import Options, Pool, default_workers, grade_assignment
 from autograder.synthetic import demo_class, hand_out
 
 
@@ -46,10 +46,12 @@ def run_demo(names=None, keep=False):
     scratch = Path(tempfile.mkdtemp(prefix="rnn-demo-"))
     try:
         course = build_course(scratch, names)
-        for name in names:
-            hand_out(course, name, demo_class(name))
-            results = grade_assignment(course, name)
-            print(table(course, name, results))
+        workers = default_workers()
+        with Pool(workers) as pool:  # started once, for every assignment
+            for name in names:
+                hand_out(course, name, demo_class(name))
+                results = grade_assignment(course, name, options=Options(workers=workers), pool=pool)
+                print(table(course, name, results))
         print(f"\nscores as stored in {course.root / 'gradebook.db'} (nbgrader's gradebook); "
               f"{time.monotonic() - started:.0f} s in all")
     finally:

@@ -54,8 +54,9 @@ def default_workers():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def grade_assignment(course, name, launcher=None, progress=True, options=None):
-    """Grade what needs grading; return every submission's result (re-read when not regraded)."""
+def grade_assignment(course, name, launcher=None, progress=True, options=None, pool=None):
+    """Grade what needs grading; return every submission's result (re-read when not regraded).
+    `pool`: grading processes already started (a `Pool`), shared with other assignments."""
     options = options or Options(progress=progress)
     options.progress = options.progress and progress
     assignment = course.assignment(name)
@@ -87,8 +88,11 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None):
     try:
         if options.dask:
             run_on_dask(course, name, todo, timeout, options, commit)
+        elif pool is not None:
+            run_in_pool(pool, course, name, todo, timeout, options, commit)
         elif options.workers > 1 and len(todo) > 1:
-            run_in_pool(course, name, todo, timeout, options, commit)
+            with Pool(min(options.workers, len(todo)), options.sandbox) as own:
+                run_in_pool(own, course, name, todo, timeout, options, commit)
         else:
             launcher = launcher or default_launcher(options.sandbox)
             for student, path, stamp in todo:
@@ -180,23 +184,38 @@ def read_folder(folder, limit=64 << 20):
 
 
 # -- grading away from the writer: a process pool or Dask --
-def run_in_pool(course, name, todo, timeout, options, commit):
-    context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(options.workers, len(todo)), mp_context=context,
-                                                  initializer=pool_initializer, initargs=(options.sandbox, name))
-    try:
-        pending = {pool.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
-                               timeout, options.sandbox): (student, path, stamp)
-                   for student, path, stamp in todo}
-        for future in concurrent.futures.as_completed(pending):
-            student, path, stamp = pending[future]
-            collect(future, student, path, stamp, commit)
-    except BaseException:
-        for process in list((pool._processes or {}).values()):
+class Pool:
+    """Grading processes, started once (spawn, import torch, start the sandbox) and shared by
+    every assignment graded while it is open."""
+
+    def __init__(self, workers, sandbox="auto"):
+        context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
+        self.sandbox = sandbox
+        self.executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=pool_initializer, initargs=(sandbox,))
+
+    def submit(self, *args):
+        return self.executor.submit(grade_files, *args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.executor.shutdown()
+            return
+        for process in list((self.executor._processes or {}).values()):
             process.terminate()  # their sandboxes die with them (bwrap --die-with-parent)
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run_in_pool(pool, course, name, todo, timeout, options, commit):
+    source_dir = str(course.assignment(name).source_dir)
+    pending = {pool.submit(source_dir, name, student, read_folder(path.parent), timeout, pool.sandbox):
+               (student, path, stamp) for student, path, stamp in todo}
+    for future in concurrent.futures.as_completed(pending):
+        student, path, stamp = pending[future]
+        collect(future, student, path, stamp, commit)
 
 
 def collect(future, student, path, stamp, commit):
