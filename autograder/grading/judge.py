@@ -72,7 +72,9 @@ class Judge:
 
     def same(self, name, *args, **kwargs):
         """Assert the student's `name(*args, **kwargs)` equals the reference's exactly."""
-        got = getattr(self.student, name)(*args, **kwargs)
+        return self._same_as_reference(name, args, kwargs, getattr(self.student, name)(*args, **kwargs))
+
+    def _same_as_reference(self, name, args, kwargs, got):
         expected = self.expected(name, *args, **kwargs)
         if not same(got, expected):
             self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
@@ -90,13 +92,8 @@ class Judge:
     def same_each(self, name, calls):
         """`same` for each (args, kwargs) of `calls`: the first mismatch fails, as in a loop."""
         calls = [(tuple(args), dict(kwargs)) for args, kwargs in calls]
-        results = []
-        for (args, kwargs), got in zip(calls, self.each(name, calls)):
-            expected = self.expected(name, *args, **kwargs)
-            if not same(got, expected):
-                self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
-            results.append(got)
-        return results
+        return [self._same_as_reference(name, args, kwargs, got)
+                for (args, kwargs), got in zip(calls, self.each(name, calls))]
 
     def fail(self, name, args, kwargs, got, expectation, equal):
         """Raise the Mismatch a student reads: the call, what came, what was expected, and why."""
