@@ -10,10 +10,38 @@ from autograder.sandbox import wire
 
 @pytest.mark.parametrize("value", [
     None, True, 3, -2.5, "ünï", [1, [2, "x"]], (1, (2.0,)), {"a": (1, 2), 3: [4]},
-    {("weight", 0): 1}, math.inf, -math.inf,
+    {("weight", 0): 1}, math.inf, -math.inf, [("the", "DET"), ("dog", "NOUN")], [(), ("x",)],
+    [("a", 1.5), ("b", None, True)], [("inf", math.inf)], [], [[("I", "PRON")], []],
 ])
 def test_plain_values_cross_unchanged(value):
     assert wire.decode(wire.loads(wire.dumps(wire.encode(value)))) == value
+
+
+def test_tagged_sentences_cross_as_lists_of_tuples():
+    sentences = [[("the", "DET"), ("dog", "NOUN")], [("runs", "VERB")]]
+    back = wire.decode(wire.loads(wire.dumps(wire.encode(sentences))))
+    assert back == sentences and all(type(pair) is tuple for sentence in back for pair in sentence), (
+        f"expected lists of (word, tag) tuples, got {back!r}")
+
+
+@pytest.mark.parametrize("forged", [
+    {"$t": "tuples", "v": [["a", {"$t": "handle", "id": 1, "type": "x"}]]},
+    {"$t": "tuples", "v": [["a"], "b"]},
+    {"$t": "tuples", "v": "ab"},
+])
+def test_forged_tuples_that_hide_anything_but_plain_values_are_refused(forged):
+    with pytest.raises(ValueError, match="malformed"):
+        wire.decode(forged, from_handle=lambda id, type_name: object())
+
+
+def test_a_str_subclass_inside_a_pair_stays_behind_the_wall():
+    class Sly(str):
+        def __eq__(self, other):
+            return True
+
+    sent = wire.encode([("word", Sly("TAG"))], to_handle=lambda obj: wire.Handle(7, type(obj).__name__))
+    back = wire.decode(wire.loads(wire.dumps(sent)), from_handle=lambda id, type_name: ("handle", type_name))
+    assert back == [("word", ("handle", "Sly"))], f"the subclass must travel as a handle, got {back!r}"
 
 
 def test_nan_crosses_as_nan():

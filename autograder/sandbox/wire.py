@@ -8,10 +8,14 @@ that stays inside the sandbox.
 import base64
 import json
 import math
+from itertools import chain
 
 import numpy as np
 
 NUMERIC_KINDS = "biufc"
+# Types that are JSON as they are, both ways (a float may be nan or inf: those go tagged).
+ATOMS = frozenset({str, int, bool, type(None)})
+DECODED_ATOMS = ATOMS | {float}  # json.loads gives only finite floats: nan and inf come tagged
 
 
 class Handle:
@@ -42,7 +46,10 @@ def encode(obj, to_handle=None):
     if kind is float:
         return obj if math.isfinite(obj) else {"$t": "float", "v": repr(obj)}
     if kind in (list, tuple):
-        items = [encode(item, to_handle) for item in obj]
+        if kind is list and obj and _only(obj, {tuple}) and _only(chain.from_iterable(obj), ATOMS):
+            # Tagged sentences, (word, tag) pairs: json writes them without a step per pair here.
+            return {"$t": "tuples", "v": obj}
+        items = list(obj) if _only(obj, ATOMS) else [encode(item, to_handle) for item in obj]
         return items if kind is list else {"$t": "tuple", "v": items}
     if isinstance(obj, dict):  # state_dict() is an OrderedDict: plain enough
         return {"$t": "dict", "v": [[encode(k, to_handle), encode(v, to_handle)] for k, v in obj.items()]}
@@ -68,7 +75,7 @@ def decode(data, from_handle=None):
     if data is None or type(data) in (bool, int, float, str):
         return data
     if type(data) is list:
-        return [decode(item, from_handle) for item in data]
+        return list(data) if _only(data, DECODED_ATOMS) else [decode(item, from_handle) for item in data]
     if type(data) is not dict:
         raise ValueError(f"malformed wire data: {type(data).__name__}")
     tag = data.get("$t")
@@ -76,6 +83,11 @@ def decode(data, from_handle=None):
         return float(data["v"])
     if tag == "tuple":
         return tuple(decode(item, from_handle) for item in data["v"])
+    if tag == "tuples":
+        pairs = data["v"]
+        if not (type(pairs) is list and _only(pairs, {list}) and _only(chain.from_iterable(pairs), DECODED_ATOMS)):
+            raise ValueError("malformed wire data: tuples")
+        return list(map(tuple, pairs))
     if tag == "dict":
         return {_hashable(decode(k, from_handle)): decode(v, from_handle) for k, v in data["v"]}
     if tag == "ndarray":
@@ -97,6 +109,11 @@ def decode(data, from_handle=None):
     if tag == "handle" and from_handle is not None:
         return from_handle(int(data["id"]), str(data["type"]))
     raise ValueError(f"malformed wire data: tag {tag!r}")
+
+
+def _only(items, types):
+    """Whether every item's exact type is one of `types` (no subclass passes), at C speed."""
+    return set(map(type, items)) <= types
 
 
 def _hashable(key):
