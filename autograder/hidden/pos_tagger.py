@@ -41,9 +41,9 @@ def corpus():
 
 
 def tagged_sentences(count, seed):
-    """Sentences of the HMM for a seed: sampled once per process, a fresh copy each time (a
-    student's function that edits its input must not spoil the next test)."""
-    return copy.deepcopy(_sampled(count, seed))
+    """Sentences of the HMM for a seed: sampled once per process, fresh lists each time (a
+    student's function that edits its input must not spoil the next test; pairs are tuples)."""
+    return [list(sentence) for sentence in _sampled(count, seed)]
 
 
 @functools.cache
