@@ -57,16 +57,21 @@ def pool_initializer(sandbox):
 def warm_up(sandbox, name=None):
     """Pay once per grading process what the first submission would: importing torch and
     starting the warm sandbox; and once per assignment, importing its hidden tests and reference."""
-    fresh = [key for key in [("sandbox", sandbox), ("assignment", name)] if key[1] is not None and key not in _warmed]
-    for kind, value in fresh:
-        _warmed.add((kind, value))
-        (warm_sandbox if kind == "sandbox" else warm_assignment)(value)
+    fresh = False
+    if ("sandbox", sandbox) not in _warmed:
+        _warmed.add(("sandbox", sandbox))
+        warm_process(sandbox)
+        fresh = True
+    if name is not None and ("assignment", name) not in _warmed:
+        _warmed.add(("assignment", name))
+        warm_assignment(name)
+        fresh = True
     if fresh:
         gc.collect()
         gc.freeze()  # what is warm lives as long as the process: full collections need not scan it
 
 
-def warm_sandbox(sandbox):
+def warm_process(sandbox):
     # One core per grading process: the pool is the parallelism. The judge rarely trains
     # (once per process where it does), so it skips the training step the sandbox warms.
     warm_torch(train=False)
