@@ -65,16 +65,47 @@ class GradebookMismatch(Exception):
     """The gradebook records other test cells than the notebook has, and cannot be updated."""
 
 
-def record(course, result):
-    """Write one NotebookResult's per-cell scores; one commit for the whole submission."""
-    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
+class Writer:
+    """The gradebook, held open by the one writer of a grading run. Opening it costs more than
+    recording a submission (a new SQLAlchemy engine compiles every query again), so a run opens
+    it once; each submission's grades are still one commit."""
+
+    def __init__(self, course):
+        self.gb = Gradebook(course.db_url, course.coursedir.course_id)
+
+    def record(self, result):
+        """Write one NotebookResult's per-cell scores."""
+        gb = self.gb
         gb.update_or_create_student(result.student)
-        gb.update_or_create_submission(result.assignment, result.student)
-        for cell in result.cells:
-            grade = gb.find_grade(cell.grade_id, result.assignment, result.assignment, result.student)
-            grade.auto_score = cell.points
-            grade.needs_manual_grade = False
-        gb.db.commit()
+        submission = gb.update_or_create_submission(result.assignment, result.student)
+        grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades
+                  if notebook.name == result.assignment}
+        try:
+            for cell in result.cells:
+                if cell.grade_id not in grades:
+                    raise MissingEntry(f"no grade cell {cell.grade_id!r} in {result.assignment} "
+                                       f"of {result.student}")
+                grades[cell.grade_id].auto_score = cell.points
+                grades[cell.grade_id].needs_manual_grade = False
+            gb.db.commit()
+        except BaseException:
+            gb.db.rollback()  # the next submission starts from what is committed
+            raise
+
+    def close(self):
+        self.gb.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def record(course, result):
+    """Write one NotebookResult's per-cell scores, opening the gradebook for it alone."""
+    with Writer(course) as writer:
+        writer.record(result)
 
 
 def scores(course, name):

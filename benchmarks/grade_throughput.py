@@ -120,11 +120,12 @@ def recording_seconds(course, name, graded):
     assignment = course.assignment(name)
     stamp = {"submission": "benchmark", "sources": "benchmark"}
     seconds = []
-    for result in graded:
-        path = course.submitted_dir / result.student / name / f"{name}.ipynb"
-        started = time.monotonic()
-        record(course, assignment, path, stamp, result)
-        seconds.append(time.monotonic() - started)
+    with gradebook.Writer(course) as writer:  # as grade_assignment holds it: open for the run
+        for result in graded:
+            path = course.submitted_dir / result.student / name / f"{name}.ipynb"
+            started = time.monotonic()
+            record(writer, course, assignment, path, stamp, result)
+            seconds.append(time.monotonic() - started)
     return seconds
 
 

@@ -128,6 +128,26 @@ def test_parallel_grading_writes_gradebook_once_and_resumes_only_what_changed(ki
     assert forced.skipped == []
 
 
+def test_a_result_the_gradebook_refuses_leaves_it_as_it_was_and_the_writer_goes_on(kit, tmp_path):
+    course = make_course(tmp_path, kit, {})
+    gradebook.ensure_registered(course, NAME)
+    cells = course.assignment(NAME).test_cells
+
+    def result(student, extra=()):
+        return NotebookResult(student, NAME, [CellResult(grade_id, c.points, [TestResult("t", PASSED)])
+                                              for grade_id, c in [*((c.grade_id, c) for c in cells),
+                                                                  *((g, cells[0]) for g in extra)]])
+
+    with gradebook.Writer(course) as writer:
+        with pytest.raises(gradebook.MissingEntry):
+            writer.record(result("mallory", extra=["test_not_in_the_notebook"]))
+        writer.record(result("alice"))
+    stored = gradebook.scores(course, NAME)
+    assert stored["alice"] == {c.grade_id: c.points for c in cells}, f"alice's grades after the refusal: {stored['alice']}"
+    assert not any(stored.get("mallory", {}).values()), (
+        f"a refused result must leave no score behind (nothing of it committed), found {stored['mallory']}")
+
+
 class SandboxThatWillNotStart:
     name = "broken"
 

@@ -79,12 +79,13 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
     counts = dict.fromkeys(COUNTED.values(), 0)
 
     def commit(student, path, stamp, result):
-        record(course, assignment, path, stamp, result)
+        record(writer, course, assignment, path, stamp, result)
         results[student] = result
         counts[COUNTED[overall_status(result)]] += 1
         bar.set_postfix(counts, refresh=False)
         bar.update()
 
+    writer = gradebook.Writer(course)
     try:
         if options.dask:
             run_on_dask(course, name, todo, timeout, options, commit)
@@ -104,12 +105,14 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
                 commit(student, path, stamp, result)
     finally:
         bar.close()
+        writer.close()
     return [results[student] for student, _ in course.submissions(name) if student in results]
 
 
-def record(course, assignment, path, stamp, result):
-    """Everything the writer does for one graded submission, the stamp last."""
-    gradebook.record(course, result)  # one transaction per submission
+def record(writer, course, assignment, path, stamp, result):
+    """Everything the writer does for one graded submission, the stamp last; `writer`: the
+    open `gradebook.Writer`."""
+    writer.record(result)  # the grades in one commit
     feedback.write(course, assignment, result, path)
     save_stamp(course, assignment.name, result.student, stamp, result)
 
