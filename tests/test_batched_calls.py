@@ -33,10 +33,23 @@ def test_worker_runs_a_batch_in_order_and_stops_at_the_first_exception():
                                 "    if n == 2:\n"
                                 "        raise ValueError('two is not allowed')\n"
                                 "    return 10 * n\n")]})
-    reply = worker.call_many({"name": "tenfold", "calls": [[wire.encode([n]), wire.encode({})] for n in range(5)]})
-    assert [wire.decode(v) for v in reply["values"]] == [0, 10], "the calls before the exception keep their values"
+    reply = worker.call_many({"name": "tenfold", "calls": [[[n], {}] for n in range(5)]})
+    values = wire.unpack(wire.pack(reply["values"]))
+    assert values == [0, 10], "the calls before the exception keep their values"
     assert (reply["error"]["type"], reply["error"]["message"]) == ("ValueError", "two is not allowed")
     assert worker.namespace["seen"] == [0, 1, 2], "calls after the one that raised must not run"
+
+
+def test_each_call_of_a_batch_returns_what_it_returned_then_not_what_later_calls_made_of_it():
+    worker = Worker()
+    worker.setup({"cells": [(0, "history = []\n"
+                                "def remember(n):\n"
+                                "    history.append(n)\n"
+                                "    return history\n")]})
+    reply = worker.call_many({"name": "remember", "calls": [[[n], {}] for n in range(3)]})
+    values = wire.unpack(wire.pack(reply["values"]))
+    assert values == [[0], [0, 1], [0, 1, 2]], (
+        f"a loop of single calls would see {[[0], [0, 1], [0, 1, 2]]}; the batch gave {values}")
 
 
 class FakeSession:
@@ -50,7 +63,7 @@ class FakeSession:
     def ensure_started(self):
         pass
 
-    def request(self, message):
+    def request(self, message, to_handle=None, from_handle=None):
         return self.reply
 
     def kill(self):
@@ -62,7 +75,7 @@ class FakeSession:
     {"ok": True, "values": [1, 2], "error": None},
     {"ok": True, "values": [1, 2, 3, 4], "error": None},
     {"ok": True, "values": [1, 2, 3], "error": {"type": "ValueError"}},
-    {"ok": True, "values": {"$t": "dict", "v": []}, "error": None},
+    {"ok": True, "values": {}, "error": None},
     {"ok": True},
 ], ids=["empty", "short", "long", "complete-with-error", "not-a-list", "nothing"])
 def test_a_batch_reply_that_does_not_account_for_every_call_is_garbled(reply):

@@ -30,36 +30,31 @@ class RemoteObject:
         return reply["value"], reply["args"]
 
     def _session_call(self, args, kwargs, return_args=False):
-        session = self._session
-        session.ensure_started()
-        message = {"op": "call", **self._live_target(), "args": self._encode(list(args)),
-                   "kwargs": self._encode(dict(kwargs)), "return_args": return_args}
-        reply = session.request(message)
-        decoded = {"value": self._decode(reply["value"])}
+        self._session.ensure_started()
+        reply = self._request({"op": "call", **self._live_target(), "args": list(args), "kwargs": dict(kwargs),
+                               "return_args": return_args})
         if return_args:
-            decoded["args"] = tuple(self._decode(reply["args"]))
-        return decoded
+            return {"value": reply["value"], "args": tuple(reply["args"])}
+        return {"value": reply["value"]}
 
     def each(self, calls):
         """The results of calling this on each (args, kwargs) of `calls`, sent in one message.
         A call that raised raises when iteration reaches it, as a loop of single calls would."""
         calls = list(calls)
-        session = self._session
-        session.ensure_started()
-        message = {"op": "call_many", **self._live_target(),
-                   "calls": [[self._encode(list(args)), self._encode(dict(kwargs))] for args, kwargs in calls]}
-        reply = session.request(message)
+        self._session.ensure_started()
+        reply = self._request({"op": "call_many", **self._live_target(),
+                               "calls": [[list(args), dict(kwargs)] for args, kwargs in calls]})
         values, error = reply.get("values"), reply.get("error")
         # A batch that came back short without an error would let calls go unchecked.
         complete = isinstance(values, list) and len(values) == len(calls)
         if not isinstance(values, list) or len(values) > len(calls) or complete != (error is None):
-            session.kill()
+            self._session.kill()
             raise SandboxCrash("the grading process sent garbled data")
         return self._replay(values, error)
 
-    def _replay(self, values, error):
-        for value in values:
-            yield self._decode(value)
+    @staticmethod
+    def _replay(values, error):
+        yield from values
         if error is not None:
             raise error_from_reply(error)
 
@@ -72,20 +67,18 @@ class RemoteObject:
 
     def get(self):
         """The value itself, as plain data (or a handle if it is not plain)."""
-        return self._decode(self._session.request({"op": "get", **self._live_target()})["value"])
+        return self._request({"op": "get", **self._live_target()})["value"]
 
     def __setattr__(self, attr, value):
-        target = self._live_target()
-        self._session.request({"op": "set", **target, "attr": attr, "value": self._encode(value)})
+        self._request({"op": "set", **self._live_target(), "attr": attr, "value": value})
 
     def __repr__(self):
         return f"<student's {self._type_name}>"
 
-    def _encode(self, value):
-        return wire.encode(value, _handle_of)
-
-    def _decode(self, data):
-        return wire.decode(data, lambda id, type_name: RemoteObject(self._session, {"handle": id}, type_name))
+    def _request(self, message):
+        session = self._session
+        return session.request(message, _handle_of,
+                               lambda id, type_name: RemoteObject(session, {"handle": id}, type_name))
 
 
 def _handle_of(obj):

@@ -152,7 +152,7 @@ class Server:
                     pass
         from autograder.sandbox.worker import serve
 
-        serve(os.fdopen(request_fd, "r", encoding="utf-8"), os.fdopen(reply_fd, "w", encoding="utf-8"))
+        serve(os.fdopen(request_fd, "rb"), os.fdopen(reply_fd, "wb"))
         sys.stdout.flush()
 
     def kill(self, pid):

@@ -1,8 +1,8 @@
 """The student's side of the wall: run a submission's cells, then answer calls on plain data.
 
 Started as `python -m autograder.sandbox.worker IN_FD OUT_FD`: requests come on IN_FD and
-replies go out on OUT_FD, one JSON line each, while the student's own prints go to the
-stdout and stderr the grader gave the process. Nothing here judges anything.
+replies go out on OUT_FD, one framed message each (wire.py), while the student's own prints go
+to the stdout and stderr the grader gave the process. Nothing here judges anything.
 """
 import os
 import sys
@@ -27,12 +27,6 @@ class Worker:
         if handle_id not in self.objects:
             raise LookupError("that object no longer exists in the sandbox")
         return self.objects[handle_id]
-
-    def decode(self, data):
-        return wire.decode(data, self.from_handle)
-
-    def encode(self, value):
-        return wire.encode(value, self.to_handle)
 
     # -- requests --
     def setup(self, request):
@@ -59,12 +53,11 @@ class Worker:
 
     def call(self, request):
         function = self.target(request)
-        args = self.decode(request.get("args", []))
-        kwargs = self.decode(request.get("kwargs", {"$t": "dict", "v": []}))
+        args, kwargs = request.get("args", []), request.get("kwargs", {})
         value = function(*args, **kwargs)
-        reply = {"value": self.encode(value)}
+        reply = {"value": value}
         if request.get("return_args"):
-            reply["args"] = self.encode([args, kwargs])
+            reply["args"] = [args, kwargs]
         return reply
 
     def call_many(self, request):
@@ -74,17 +67,18 @@ class Worker:
         values, error = [], None
         for args, kwargs in request["calls"]:
             try:
-                values.append(self.encode(function(*self.decode(args), **self.decode(kwargs))))
+                # Packed at once: a later call must not change what an earlier one returned.
+                values.append(wire.packed(function(*args, **kwargs), self.to_handle))
             except BaseException as raised:  # noqa: B036 (reported in its place, like a single call's)
                 error = describe(raised)
                 break
         return {"values": values, "error": error}
 
     def get(self, request):
-        return {"value": self.encode(self.target(request))}
+        return {"value": self.target(request)}
 
     def set(self, request):
-        setattr(self.target(request), request["attr"], self.decode(request["value"]))
+        setattr(self.target(request), request["attr"], request["value"])
         return {"value": None}
 
     def release(self, request):
@@ -122,29 +116,37 @@ def flush_output():
             pass
 
 
+def read_message(requests):
+    """The next request's bytes, or None when the grader has closed the pipe."""
+    header = requests.read(wire.HEADER)
+    if len(header) < wire.HEADER:
+        return None
+    payload = requests.read(wire.message_length(header))
+    return payload if len(payload) == wire.message_length(header) else None
+
+
 def serve(requests, replies):
+    """Answer requests from the binary stream `requests` on the binary stream `replies`."""
     worker = Worker()
     handlers = {"setup": worker.setup, "call": worker.call, "call_many": worker.call_many, "get": worker.get,
                 "set": worker.set, "release": worker.release}
-    for line in requests:
+    while (payload := read_message(requests)) is not None:
         try:
-            request = wire.loads(line)
+            request = wire.unpack(payload, worker.from_handle)
             reply = {"ok": True, **handlers[request["op"]](request)}
         except BaseException as error:  # noqa: B036 (the student's SystemExit becomes a reply, not an exit)
             reply = {"ok": False, "error": describe(error)}
         flush_output()
         try:
-            text = wire.dumps(reply)
+            data = wire.dumps(reply, worker.to_handle)
         except BaseException as error:  # noqa: B036
-            text = wire.dumps({"ok": False, "error": describe(error)})
-        replies.write(text)
+            data = wire.dumps({"ok": False, "error": describe(error)})
+        replies.write(data)
         replies.flush()
 
 
 def main():
-    requests = os.fdopen(int(sys.argv[1]), "r", encoding="utf-8")
-    replies = os.fdopen(int(sys.argv[2]), "w", encoding="utf-8")
-    serve(requests, replies)
+    serve(os.fdopen(int(sys.argv[1]), "rb"), os.fdopen(int(sys.argv[2]), "wb"))
 
 
 if __name__ == "__main__":
