@@ -11,8 +11,9 @@ and each known alternative solution) and buggy ones (each mutant of the catalog)
    `autograder grade NAME1 NAME2 ...` does), in another copy;
 3. checks both give the same per-cell scores on every honest submission;
 4. prints the throughput ratio and the engine's overhead per submission: each submission graded
-   again alone in this process (sandbox warm, one core), minus the time its tests take run
-   in-process on the same code, no sandbox; plus the writer's time to record it. The one-off
+   again in this process (sandbox warm, one core, one after another as a pool process grades
+   them), minus the time its tests take run in-process on the same code, no sandbox; plus the
+   writer's time to record it. The one-off
    start of the grading processes is in the throughput, not in the overhead.
 """
 import argparse
@@ -37,12 +38,14 @@ def load_kit():
     and re-import this file, and must not pay for nbgrader's import (the gradebook's writer does)."""
     global gradebook, synthetic, KIT_ROOT, Course, Options, Pool, default_workers, grade_assignment
     global Judge, tests_for, catalog_for, release, load_notebook, build_course, record, grade_notebook, warm_up
+    global default_launcher
     from autograder import gradebook, synthetic
     from autograder.course import KIT_ROOT, Course
     from autograder.demo import build_course
     from autograder.grading.batch import Options, Pool, default_workers, grade_assignment, record
     from autograder.grading.engine import grade_notebook
     from autograder.grading.judge import Judge
+    from autograder.grading.launchers import default_launcher
     from autograder.grading.task import warm_up
     from autograder.hidden import tests_for
     from autograder.mutants import catalog_for
@@ -97,22 +100,28 @@ def in_process_seconds(course, name, path):
 
 def overheads(course, name, graded):
     """Per submission: the engine's seconds grading it in this process (sandbox started, hidden
-    tests imported) minus the seconds its tests take in-process on the same code, no sandbox."""
+    tests imported), in a stream as a pool process grades them, minus the seconds its tests take
+    in-process on the same code, no sandbox. In a stream the fork server ends one submission's
+    processes while the grader goes on to the next: that wait lands in the next one's seconds,
+    and the last one's in its own."""
     warm_up("auto", name)  # what a pool process does before its first submission
     assignment = course.assignment(name)
+    paths = [course.submitted_dir / result.student / name / f"{name}.ipynb" for result in graded]
     # Once per process, not per submission: what hidden tests compute once and keep (the
     # tagging data, PyTorch's measurements), here as in a pool process after its first.
-    first = course.submitted_dir / graded[0].student / name / f"{name}.ipynb"
-    grade_notebook(assignment, graded[0].student, first, test_timeout=course.cell_timeout)
-    in_process_seconds(course, name, first)
-    seconds = []
-    for result in graded:
-        path = course.submitted_dir / result.student / name / f"{name}.ipynb"
+    grade_notebook(assignment, graded[0].student, paths[0], test_timeout=course.cell_timeout)
+    in_process_seconds(course, name, paths[0])
+    launcher = default_launcher()
+    launcher.settle()
+    engine = []
+    for result, path in zip(graded, paths):
         started = time.monotonic()
         grade_notebook(assignment, result.student, path, test_timeout=course.cell_timeout)
-        engine = time.monotonic() - started
-        seconds.append(engine - in_process_seconds(course, name, path))
-    return seconds
+        engine.append(time.monotonic() - started)
+    started = time.monotonic()
+    launcher.settle()
+    engine[-1] += time.monotonic() - started
+    return [seconds - in_process_seconds(course, name, path) for seconds, path in zip(engine, paths)]
 
 
 def recording_seconds(course, name, graded):
@@ -173,7 +182,7 @@ def main():
             recording += recording_seconds(courses["engine"], name, results[name])
         total = [g + r for g, r in zip(grading, recording)]
         print("engine overhead per submission, beyond the tests' own compute (each submission graded "
-              "again alone, warm; the same tests in-process on one core for comparison):")
+              "again, warm, one after another; the same tests in-process on one core for comparison):")
         for label, values in [("grading", grading), ("recording", recording), ("total", total)]:
             print(f"  {label:<10} {mean(values):.3f} s mean, {median(values):.3f} s median, "
                   f"{max(values):.3f} s worst")

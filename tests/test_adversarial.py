@@ -248,9 +248,57 @@ def test_fork_bomb_is_contained_and_cleaned_up(kit, released, tmp_path):
     """
     result = hostile(kit, released, tmp_path, code, timeout=3)
     assert_only_target(result, TIMEOUT)
-    uid = default_launcher().info.get("uid")
+    launcher = default_launcher()
+    launcher.settle()  # a kill is not waited for; the server has finished it before the next fork
+    uid = launcher.info.get("uid")
     if uid is not None:
         assert processes_of(uid) == [], "processes of the fork bomb outlived its test"
+
+
+def test_the_next_submission_starts_only_once_the_last_ones_processes_are_gone():
+    # Ending a submission is not waited for (the grader goes on to the next one meanwhile), so
+    # the order is the fork server's to keep: a process the last submission left behind, in a
+    # session of its own, must be gone before the next submission's first line runs.
+    from autograder.grading.remote import RemoteNamespace
+    from autograder.grading.session import Session
+
+    leave_one_behind = (0, textwrap.dedent("""
+        import os, time
+        ready, done = os.pipe()
+        if os.fork() == 0:
+            os.setsid()  # out of the worker's process group: only the sweep by uid finds it
+            os.write(done, b"!")
+            time.sleep(60)
+        os.read(ready, 1)
+    """))
+    look = (0, textwrap.dedent("""
+        import os
+        def others():
+            mine = []
+            for entry in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                    if fields[0] not in "ZX" and os.stat(f"/proc/{entry}").st_uid == os.getuid() \\
+                            and int(entry) != os.getpid() and int(fields[3]) != os.getsid(0):
+                        mine.append(int(entry))
+                except (OSError, ValueError):
+                    pass
+            return mine
+    """))
+    for _ in range(3):
+        session = Session([leave_one_behind])
+        session.start()
+        session.close()
+        if session.launcher.info.get("uid") is None:
+            pytest.skip("no uid of its own for the sandbox (not root): its processes are swept by session")
+        session = Session([look])
+        try:
+            session.start()
+            assert RemoteNamespace(session, session.setup_report["names"]).others() == [], (
+                "a process of the previous submission was still running when the next one started")
+        finally:
+            session.close()
 
 
 def test_allocating_50_gb_is_a_memory_error(kit, released, tmp_path):

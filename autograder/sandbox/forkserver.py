@@ -88,7 +88,10 @@ class Server:
             finally:
                 for fd in fds:
                     os.close(fd)
-            self.control.send(json.dumps(reply).encode())
+            try:
+                self.control.send(json.dumps(reply).encode())
+            except OSError:  # the grader left without reading the answer to its last kill
+                break
             self.reap_orphans()
         for pid in list(self.children):
             self.kill(pid)
@@ -142,14 +145,10 @@ class Server:
             os.setuid(self.uid)
         os.chdir(workdir)
         os.environ.update(HOME=workdir, TMPDIR=workdir)
-        keep = {request_fd, reply_fd, 0, 1, 2}
-        os.closerange(3, min(request_fd, reply_fd))
-        for fd in range(min(request_fd, reply_fd), 1024):
-            if fd not in keep:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        low, high = sorted((request_fd, reply_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 1024)
         from autograder.sandbox.worker import serve
 
         serve(os.fdopen(request_fd, "rb"), os.fdopen(reply_fd, "wb"))
