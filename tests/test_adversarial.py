@@ -301,6 +301,28 @@ def test_the_next_submission_starts_only_once_the_last_ones_processes_are_gone()
             session.close()
 
 
+def test_killing_every_process_in_sight_spares_the_next_submission(kit, released, tmp_path):
+    # Among what a submission sees: the fork server and the next child, forked ahead and
+    # waiting for its submission. Neither is the submission's to signal.
+    if not SANDBOXED and os.geteuid() != 0:
+        pytest.skip("without bubblewrap or root the fallback shares the grader's uid and pids: "
+                    "this submission would kill the test run itself")
+    code = """
+    import os, signal
+    def textbook_rnn_params(input_size, hidden_size, output_size):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != os.getpid():
+                try:
+                    os.kill(int(entry), signal.SIGKILL)
+                except OSError:
+                    pass
+        return 0
+    """
+    hostile(kit, released, tmp_path / "hostile", code)
+    honest = grade_text(kit, NAME, synthetic.perfect(NAME, released), tmp_path / "next", only=CHEAP)
+    assert honest.score == honest.max_score, f"the next submission lost marks:\n{explain(honest)}"
+
+
 def test_allocating_50_gb_is_a_memory_error(kit, released, tmp_path):
     code = """
     import numpy as np

@@ -8,6 +8,10 @@ on the control socket, a SOCK_SEQPACKET pair, one JSON message each:
   directory. The child drops to the sandbox's own uid, takes its limits and runs the worker.
 - `kill`: kill that child and everything it started, reap it, and say how it ended.
 
+The next child is forked ahead, while the grader is busy with the last one: a `fork` request
+only hands it its descriptors. Until then it is the server's own copy, under the server's uid,
+with nothing of any submission in it.
+
 Forking is safe here because nothing has run a torch operation yet, and OMP_NUM_THREADS=1
 keeps torch from starting thread pools: the server is single-threaded when it forks (see
 PyTorch's notes on fork safety). Like worker.py, this imports nothing else from the kit.
@@ -68,7 +72,10 @@ class Server:
         self.exited = {}  # pid -> exit status, for children reaped before anyone asked
 
     def serve(self):
+        self.spare = None  # (pid, socket): the next child, forked ahead, waiting for its request
         while True:
+            if self.spare is None:
+                self.spare = self.fork_spare()
             try:
                 data, fds, _flags, _addr = socket.recv_fds(self.control, 1 << 16, MAX_FDS)
             except (ConnectionError, OSError):
@@ -93,20 +100,21 @@ class Server:
             except OSError:  # the grader left without reading the answer to its last kill
                 break
             self.reap_orphans()
+        self.discard_spare()
         for pid in list(self.children):
             self.kill(pid)
 
     # -- one child per submission --
-    def fork(self, request, fds):
-        workdir = os.path.join(self.config["scratch"], f"work-{time.monotonic_ns()}")
-        os.mkdir(workdir, 0o700)
+    def fork_spare(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             code = 70
             try:
-                self.child(request, fds, workdir)
+                ours.close()
+                self.wait_for_request(theirs)
                 code = 0
             except BaseException:  # noqa: B036 (nothing may escape a forked child but its exit)
                 import traceback
@@ -114,12 +122,52 @@ class Server:
                 traceback.print_exc()
             finally:
                 os._exit(code)
-        self.children[pid] = workdir
-        return pid
+        theirs.close()
+        return pid, ours
+
+    def wait_for_request(self, channel):
+        """In the spare: block until the server hands over a request, then become that child."""
+        os.setsid()  # its own session from the start: a kill of any earlier child's group misses it
+        self.control.close()
+        data, fds, _flags, _addr = socket.recv_fds(channel, 1 << 16, MAX_FDS)
+        if not data:
+            return  # discarded
+        channel.close()
+        request = json.loads(data)
+        self.child(request, fds, request["workdir"])
+
+    def fork(self, request, fds):
+        """Hand the request to the spare (a fresh one if it is gone); its pid."""
+        workdir = os.path.join(self.config["scratch"], f"work-{time.monotonic_ns()}")
+        os.mkdir(workdir, 0o700)
+        for _ in range(2):
+            pid, channel = self.spare or self.fork_spare()
+            self.spare = None
+            try:
+                socket.send_fds(channel, [json.dumps({**request, "workdir": workdir}).encode()], fds)
+            except OSError:  # it died waiting: reap it, try a fresh one
+                self.end_spare(pid, channel)
+                continue
+            channel.close()
+            self.children[pid] = workdir
+            return pid
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise RuntimeError("could not start a child")
+
+    def discard_spare(self):
+        if self.spare is not None:
+            self.end_spare(*self.spare)
+            self.spare = None
+
+    def end_spare(self, pid, channel):
+        channel.close()
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
     def child(self, request, fds, workdir):
-        os.setsid()
-        self.control.close()
         request_fd, reply_fd, out_fd, err_fd, *files = fds
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
