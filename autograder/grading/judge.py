@@ -80,10 +80,12 @@ class Judge:
             self.fail(name, args, kwargs, got, f"expected {_short(expected, 200)}", same)
         return got
 
-    def each(self, name, calls):
-        """The student's `name` on each (args, kwargs) of `calls`, in order. Across the sandbox
-        wall they go in one message, not one each; a call that raised raises in its turn."""
-        function = getattr(self.student, name)
+    def each(self, function, calls):
+        """The student's `function` (a name, or one of their callables: a model, a method) on each
+        (args, kwargs) of `calls`, in order. Across the sandbox wall they go in one message, not
+        one each; a call that raised raises in its turn."""
+        if isinstance(function, str):
+            function = getattr(self.student, function)
         if isinstance(function, RemoteObject):
             return function.each(calls)
         # In the notebook's own kernel (vanilla nbgrader) a call gets copies, as across the wall.

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from autograder.data.tagged_corpus import SPLITS, default_hmm, optimal_accuracy, sample_sentences
-from autograder.grading.judge import rel_error, same
+from autograder.grading.judge import call, rel_error, same
 from autograder.hidden.registry import HiddenTests
 
 tests = HiddenTests("pos_tagger")
@@ -141,8 +141,8 @@ def read_conllu_reads_a_generated_split(student, judge):
 
 # ---- build_vocab ----
 
-def check_vocab(student, judge, sentences, min_freq):
-    word2id, tag2id = student.build_vocab(sentences, min_freq=min_freq)
+def check_vocab(judge, sentences, min_freq, got):
+    word2id, tag2id = got
     counts = {}
     for sentence in sentences:
         for word, _ in sentence:
@@ -170,8 +170,11 @@ def check_vocab(student, judge, sentences, min_freq):
 
 @tests.test("test_build_vocab")
 def build_vocab_keeps_frequent_words_after_pad_and_unk(student, judge):
-    for i, (count, min_freq) in enumerate([(1, 1), (40, 1), (40, 2), (200, 3), (200, 50)]):
-        check_vocab(student, judge, tagged_sentences(count, SEED + 10 + i), min_freq)
+    cases = [(tagged_sentences(count, SEED + 10 + i), min_freq)
+             for i, (count, min_freq) in enumerate([(1, 1), (40, 1), (40, 2), (200, 3), (200, 50)])]
+    results = judge.each("build_vocab", [call(sentences, min_freq=min_freq) for sentences, min_freq in cases])
+    for (sentences, min_freq), got in zip(cases, results):
+        check_vocab(judge, sentences, min_freq, got)
 
 
 @tests.test("test_build_vocab")
@@ -216,8 +219,7 @@ def encode_batch_pads_words_with_0_and_tags_with_minus_100(student, judge):
     rng = random.Random(SEED + 31)
     pool = tagged_sentences(200, SEED + 32)
     batches = [[pool[0]], [pool[1], pool[1]]] + [rng.sample(pool, rng.randint(2, 12)) for _ in range(10)]
-    for batch in batches:
-        got = student.encode_batch(batch, word2id, tag2id)
+    for batch, got in zip(batches, judge.each("encode_batch", [call(b, word2id, tag2id) for b in batches])):
         expected = judge.expected("encode_batch", batch, word2id, tag2id)
         if not tensors_same(got, expected):
             unknown = sum(w not in word2id for s in batch for w, _ in s)
@@ -270,9 +272,11 @@ def a_sentence_gets_the_same_logits_alone_and_in_any_batch(student, judge):
         model = build(student, 1, 60, 8, embed_dim=12, hidden_size=20, bidirectional=bi)
         lengths = [3, 11, 1, 7, 11, 2]  # unsorted, with ties
         words, lengths_t = padded_words(lengths, 60, g)
-        batched = plain(model(words, lengths_t))
+        alone_calls = [call(words[i:i + 1, :length], lengths_t[i:i + 1]) for i, length in enumerate(lengths)]
+        logits = judge.each(model, [call(words, lengths_t), *alone_calls])
+        batched = plain(next(logits))
         for i, length in enumerate(lengths):
-            alone = plain(model(words[i:i + 1, :length], lengths_t[i:i + 1]))
+            alone = plain(next(logits))
             # Float32 sums in another order differ by ~1e-7; the padding changes logits by ~1e-1.
             error = float((alone[0] - batched[i, :length]).abs().max())
             assert error < 1e-5, (
@@ -287,11 +291,15 @@ def unidirectional_reads_left_context_only_and_bidirectional_both(student, judge
     for bi in [False, True]:
         model = build(student, 2, 40, 6, embed_dim=10, hidden_size=16, bidirectional=bi)
         words, lengths = padded_words([8, 5], 40, g)
-        before = plain(model(words, lengths))
+        changes = []
         for t in [0, 3, 6]:
             changed = words.clone()
             changed[0, t + 1:8] = (changed[0, t + 1:8] % 39) + 1  # every word after t, still real words
-            after = plain(model(changed, lengths))
+            changes.append(call(changed, lengths))
+        logits = judge.each(model, [call(words, lengths), *changes])
+        before = plain(next(logits))
+        for t in [0, 3, 6]:
+            after = plain(next(logits))
             unchanged = torch.allclose(after[0, :t + 1], before[0, :t + 1], atol=1e-6)
             if bi:
                 assert not unchanged, (f"RNNTagger(bidirectional=True): the logits of words 0..{t} ignore the "
@@ -338,8 +346,7 @@ def masked_loss_is_the_mean_over_real_tokens_of_padded_batches(student, judge):
     # A batch whose T equals the number of tags: an unpermuted (N, T, C) input does not crash there.
     square = torch.randn(3, 5, 5, generator=g)
     cases.append((square, torch.tensor([[1, 2, 3, -100, -100], [0, -100, -100, -100, -100], [4, 4, 0, 1, 2]])))
-    for logits, tags in cases:
-        got = student.masked_loss(logits, tags)
+    for (logits, tags), got in zip(cases, judge.each("masked_loss", [call(*case) for case in cases])):
         expected = judge.expected("masked_loss", logits, tags)
         real = tags != -100
         by_torch = torch.nn.CrossEntropyLoss()(logits[real], tags[real])
@@ -363,13 +370,15 @@ def masked_loss_leaves_the_logits_alone(student, judge):
 @tests.test("test_accuracy")
 def accuracy_counts_real_tokens_only(student, judge):
     rng, g = random.Random(SEED + 60), torch.Generator().manual_seed(SEED + 60)
+    cases = []
     for _ in range(15):
         logits, tags = padded_logits(rng, g)
         # Make about half of the real tokens right, so that every share is possible.
-        real = tags != -100
-        right = real & (torch.rand(tags.shape, generator=g) < 0.5)
+        right = (tags != -100) & (torch.rand(tags.shape, generator=g) < 0.5)
         logits[right] += 100 * torch.nn.functional.one_hot(tags[right], logits.shape[-1]).float()
-        got = student.accuracy(logits, tags)
+        cases.append((logits, tags))
+    for (logits, tags), got in zip(cases, judge.each("accuracy", [call(*case) for case in cases])):
+        real = tags != -100
         expected = judge.expected("accuracy", logits, tags)
 
         def close(got, value):
