@@ -304,7 +304,8 @@ def test_the_next_submission_starts_only_once_the_last_ones_processes_are_gone()
 def test_killing_every_process_in_sight_spares_the_next_submission(kit, released, tmp_path):
     # Among what a submission sees: the fork server and the next child, forked ahead and
     # waiting for its submission. Neither is the submission's to signal.
-    if not SANDBOXED and os.geteuid() != 0:
+    fallback = not SANDBOXED or os.environ.get("RNN_GRADE_SANDBOX") == "none"
+    if fallback and os.geteuid() != 0:
         pytest.skip("without bubblewrap or root the fallback shares the grader's uid and pids: "
                     "this submission would kill the test run itself")
     code = """
