@@ -195,7 +195,7 @@ class Server:
         os.environ.update(HOME=workdir, TMPDIR=workdir)
         low, high = sorted((request_fd, reply_fd))
         os.closerange(3, low)
-        os.closerange(low + 1, high)
+        os.closerange(max(low + 1, 3), high)  # 0, 1 and 2 stay, whatever the pipes' numbers
         os.closerange(high + 1, 1024)
         from autograder.sandbox.worker import serve
 
