@@ -13,8 +13,8 @@ and each known alternative solution) and buggy ones (each mutant of the catalog)
 4. prints the throughput ratio and the engine's overhead per submission: each submission graded
    again in this process (sandbox warm, one core, one after another as a pool process grades
    them), minus the time its tests take run in-process on the same code, no sandbox; plus the
-   writer's time to record it. The one-off
-   start of the grading processes is in the throughput, not in the overhead.
+   writer's time to record it. The one-off start of the grading processes is in the throughput,
+   not in the overhead.
 """
 import argparse
 import itertools

@@ -63,13 +63,10 @@ def packed(value, to_handle=None):
     return msgpack.ExtType(PACKED, pack(value, to_handle))
 
 
-def frame(payload):
-    return len(payload).to_bytes(HEADER, "big") + payload
-
-
 def dumps(message, to_handle=None):
-    """One framed message."""
-    return frame(pack(message, to_handle))
+    """One framed message: its length in HEADER bytes, then its msgpack bytes."""
+    payload = pack(message, to_handle)
+    return len(payload).to_bytes(HEADER, "big") + payload
 
 
 def message_length(header):
@@ -164,10 +161,6 @@ def unpack(payload, from_handle=None):
         raise
     except Exception as error:  # msgpack, numpy and torch each have their own ways to say "malformed"
         raise WireError(f"malformed wire data: {type(error).__name__}: {error}") from None
-
-
-def loads(payload, from_handle=None):
-    return unpack(payload, from_handle)
 
 
 def _extension_hook(from_handle):

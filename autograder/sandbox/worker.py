@@ -121,8 +121,9 @@ def read_message(requests):
     header = requests.read(wire.HEADER)
     if len(header) < wire.HEADER:
         return None
-    payload = requests.read(wire.message_length(header))
-    return payload if len(payload) == wire.message_length(header) else None
+    length = wire.message_length(header)
+    payload = requests.read(length)
+    return payload if len(payload) == length else None
 
 
 def serve(requests, replies):
