@@ -35,15 +35,37 @@ def student_error(type_name, message, traceback=""):
     """A StudentError that is also the builtin exception the student raised (if it is one),
     so that a public check's `except NotImplementedError` still works across the wall."""
     if type_name not in _classes:
-        builtin = getattr(builtins, type_name, None)
-        # Only ordinary exceptions: SystemExit or KeyboardInterrupt must never cross the wall.
-        is_plain = isinstance(builtin, type) and issubclass(builtin, Exception)
-        bases = (StudentError, builtin) if is_plain and builtin is not Exception else (StudentError,)
-        _classes[type_name] = type(f"Student{type_name}", bases, {"type_name": type_name})
+        _classes[type_name] = _student_class(type_name)
     cls = _classes[type_name]
     error = cls.__new__(cls)
     StudentError.__init__(error, message, traceback)
     return error
+
+
+def _student_class(type_name):
+    """The builtin first: MemoryError's own __new__ refuses a subclass that puts another base
+    before it. Builtins whose constructor wants more (UnicodeDecodeError's five arguments,
+    ExceptionGroup's list) or that cannot be combined fall back to a plain StudentError: the
+    student still reads the real name and message."""
+    plain = type(f"Student{type_name}", (StudentError,), {"type_name": type_name})
+    builtin = getattr(builtins, type_name, None)
+    # Only ordinary exceptions: SystemExit or KeyboardInterrupt must never cross the wall.
+    if not (isinstance(builtin, type) and issubclass(builtin, Exception)) or builtin is Exception:
+        return plain
+    own = {"type_name": type_name, "__str__": StudentError.__str__, "__repr__": _repr,
+           "__init__": StudentError.__init__}
+    try:
+        cls = type(f"Student{type_name}", (builtin, StudentError), own)
+        probe = cls.__new__(cls)
+        StudentError.__init__(probe, "probe")
+        str(probe), repr(probe)
+    except Exception:
+        return plain
+    return cls
+
+
+def _repr(error):
+    return f"{error.type_name}({error.message!r})"
 
 
 def error_from_reply(error):
