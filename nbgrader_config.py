@@ -13,6 +13,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Seconds one cell may run before nbgrader (and the kit's engine) calls it a timeout.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# Seconds one whole submission may take in the kit's engine: code that spins in every function
+# then holds a grading process minutes, not an hour (its remaining tests are recorded as timed out).
+c.RNNKit.submission_timeout = 180
 
 # Torch writes harmless warnings to stderr; nbgrader would score such a cell as zero.
 c.IgnorePattern.enabled = True

@@ -23,10 +23,15 @@ def cmd_release(args):
 def cmd_grade(args):
     from autograder.gradebook import GradebookMismatch
     from autograder.grading.batch import Options, Pool, default_workers
-    from autograder.grading.launchers import SandboxUnavailable
+    from autograder.grading.launchers import SandboxUnavailable, isolation_summary
 
     course = Course(args.course)
     sandbox = "bwrap" if args.require_sandbox else args.sandbox
+    try:
+        isolation_summary(sandbox)  # before any grading process starts: refuse at once
+    except SandboxUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
     workers = args.workers or default_workers()
     # One set of grading processes for every assignment named: their start is paid once.
     pool = Pool(workers, sandbox) if workers > 1 and not args.dask else None
@@ -35,7 +40,8 @@ def cmd_grade(args):
         with pool or contextlib.nullcontext():
             for name in args.names:
                 options = Options(workers=workers, force=args.force, dask=args.dask, sandbox=sandbox,
-                                  test_timeout=args.timeout, progress=not args.quiet)
+                                  test_timeout=args.timeout, submission_timeout=args.submission_timeout,
+                                  progress=not args.quiet)
                 status = max(status, grade_one(course, name, options, pool, args))
     except SandboxUnavailable as error:
         print(error, file=sys.stderr)
@@ -108,6 +114,10 @@ def build_parser():
                        help="refuse to grade unless bubblewrap can sandbox the student's code")
     grade.add_argument("--timeout", type=float, default=None,
                        help="seconds per test (default: Execute.timeout in nbgrader_config.py)")
+    grade.add_argument("--submission-timeout", type=float, default=None, metavar="S",
+                       help="seconds for one whole submission; its remaining tests are then recorded as "
+                            "timed out (default: RNNKit.submission_timeout in nbgrader_config.py, else "
+                            "three tests' time)")
     grade.set_defaults(run=cmd_grade)
 
     sync = commands.add_parser("sync", help="write solutions/<name>.py into the notebook's solution regions")

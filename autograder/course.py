@@ -89,6 +89,12 @@ class Course:
     def cell_timeout(self):
         return float(self.config.Execute.get("timeout", 60))
 
+    @property
+    def submission_timeout(self):
+        """Seconds one whole submission may take (None: the engine's default, a few tests' worth)."""
+        value = self.config.RNNKit.get("submission_timeout")
+        return None if value is None else float(value)
+
     def assignment_names(self):
         return sorted(p.name for p in self.assignments_dir.iterdir()
                       if (p / f"{p.name}.ipynb").is_file())

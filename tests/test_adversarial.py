@@ -14,14 +14,13 @@ import pytest
 
 from autograder import synthetic
 from autograder.course import KIT_ROOT
-from autograder.grading.launchers import bwrap_problem, default_launcher
+from autograder.grading.launchers import default_launcher
 from autograder.grading.results import ERROR, FAILED, PASSED, TIMEOUT
 from tests.conftest import explain, grade_text, released_notebook
 
 NAME = "param_count"
 TARGET, OTHER = "test_textbook_rnn_params", "test_tagger_params"
 CHEAP = [TARGET, OTHER]
-SANDBOXED = bwrap_problem() is None
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +150,11 @@ def course_files(tmp_path):
     return {"gradebook": gradebook, "other": other}
 
 
-# Without bubblewrap the repository is visible (documented); CI installs it, so there a missing
-# sandbox fails this test instead of skipping it.
-@pytest.mark.skipif(not SANDBOXED and not os.environ.get("CI"),
-                    reason="without bubblewrap the repository is visible (documented)")
-def test_cannot_read_or_write_the_course(kit, released, tmp_path, course_files):
+def test_cannot_read_or_write_the_course(kit, released, tmp_path, course_files, isolation):
+    if not isolation.hides_course:
+        # CI runs as root, where both sandboxes hide the course: there this must not skip.
+        assert not os.environ.get("CI"), f"CI must grade behind a wall that hides the course: {isolation}"
+        pytest.skip(f"the {isolation.kind} sandbox does not hide the course (as its banner says)")
     secrets = [KIT_ROOT / "solutions" / f"{NAME}.py", KIT_ROOT / "autograder" / "hidden" / f"{NAME}.py",
                KIT_ROOT / "assignments" / NAME / f"{NAME}.ipynb", course_files["gradebook"], course_files["other"]]
     code = f"""
@@ -192,7 +191,9 @@ def test_cannot_read_or_write_the_course(kit, released, tmp_path, course_files):
     assert course_files["other"].read_text() == "other student's work"
 
 
-def test_no_network(kit, released, tmp_path):
+def test_no_network(kit, released, tmp_path, isolation):
+    if not isolation.no_network:
+        pytest.skip(f"the {isolation.kind} sandbox leaves the network open (as its banner says)")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -290,8 +291,9 @@ def test_the_next_submission_starts_only_once_the_last_ones_processes_are_gone()
         session = Session([leave_one_behind])
         session.start()
         session.close()
-        if session.launcher.info.get("uid") is None:
-            pytest.skip("no uid of its own for the sandbox (not root): its processes are swept by session")
+        if not session.launcher.isolation.own_uid:
+            pytest.skip(f"the {session.launcher.isolation.kind} sandbox has no uid of its own: its "
+                        "processes are swept by session")
         session = Session([look])
         try:
             session.start()
@@ -301,12 +303,11 @@ def test_the_next_submission_starts_only_once_the_last_ones_processes_are_gone()
             session.close()
 
 
-def test_killing_every_process_in_sight_spares_the_next_submission(kit, released, tmp_path):
+def test_killing_every_process_in_sight_spares_the_next_submission(kit, released, tmp_path, isolation):
     # Among what a submission sees: the fork server and the next child, forked ahead and
     # waiting for its submission. Neither is the submission's to signal.
-    fallback = not SANDBOXED or os.environ.get("RNN_GRADE_SANDBOX") == "none"
-    if fallback and os.geteuid() != 0:
-        pytest.skip("without bubblewrap or root the fallback shares the grader's uid and pids: "
+    if not isolation.own_pids:
+        pytest.skip(f"the {isolation.kind} sandbox shares the grader's processes (as its banner says): "
                     "this submission would kill the test run itself")
     code = """
     import os, signal

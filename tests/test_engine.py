@@ -64,7 +64,7 @@ def test_results_json_says_failed_error_and_timeout_apart():
     assert "All tests passed" not in json.dumps(data) and data["stdout_visibility"] == "hidden"
 
 
-def test_fallback_without_bubblewrap_grades_and_says_so_loudly(kit, tmp_path, capsys):
+def test_no_sandbox_when_asked_grades_and_says_so_loudly(kit, tmp_path, capsys):
     launcher = launchers.ForkServerLauncher(sandbox="none")
     try:
         path = tmp_path / "s" / NAME / f"{NAME}.ipynb"
@@ -72,22 +72,46 @@ def test_fallback_without_bubblewrap_grades_and_says_so_loudly(kit, tmp_path, ca
         path.write_text(synthetic.perfect(NAME, released_notebook(kit, NAME)), encoding="utf-8")
         result = grade_notebook(kit.assignment(NAME), "s", path, launcher=launcher, only=CHEAP)
         assert result.score == result.max_score, explain(result)
-        assert "NO BUBBLEWRAP" in launcher.isolation and "CAN READ" in launcher.isolation
-        assert "NO BUBBLEWRAP" in capsys.readouterr().err, "the fallback must be announced on stderr"
+        assert "NO SANDBOX" in launcher.describe() and "runs as you" in launcher.describe()
+        assert "NO SANDBOX" in capsys.readouterr().err, "running without a sandbox must be announced on stderr"
     finally:
         launcher.close()
+
+
+def without_bubblewrap(monkeypatch, root):
+    from autograder.grading import isolation
+
+    monkeypatch.setitem(isolation._probes, "bwrap", "bubblewrap (bwrap) is not installed (simulated)")
+    if not root:
+        monkeypatch.setitem(isolation._probes, "namespaces", "without root the kit cannot give student "
+                            "code a uid and process namespace of its own (simulated)")
 
 
 def test_require_sandbox_refuses_when_bubblewrap_cannot_run(kit, tmp_path, monkeypatch, capsys):
     from autograder import cli
 
     course = make_course(tmp_path, kit, {"perfect": synthetic.perfect})
-    monkeypatch.setitem(launchers._bwrap_check, "problem", "bwrap is not installed (simulated)")
+    without_bubblewrap(monkeypatch, root=True)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--course", str(course.root), "grade", NAME, "-q", "--require-sandbox", "--workers", "1"])
     assert exit_info.value.code == 2
     assert "refusing to grade without a sandbox" in capsys.readouterr().err
     assert not (course.autograded_dir / "perfect").exists(), "nothing may be graded without the sandbox"
+
+
+def test_without_bubblewrap_or_root_grading_is_refused_in_one_line_that_says_how_to_fix_it(
+        kit, tmp_path, monkeypatch, capsys):
+    from autograder import cli
+
+    course = make_course(tmp_path, kit, {"perfect": synthetic.perfect})
+    without_bubblewrap(monkeypatch, root=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--course", str(course.root), "grade", NAME, "-q", "--workers", "1"])
+    said = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and len(said.splitlines()) == 1, said
+    for words in ("refusing to grade", "bubblewrap", "root", "apt-get install bubblewrap", "--sandbox none"):
+        assert words in said, f"expected {words!r} in the refusal, got: {said}"
+    assert not (course.autograded_dir / "perfect").exists(), "nothing may be graded without a sandbox"
 
 
 def overall(result):

@@ -46,6 +46,7 @@ class Options:
     dask: str = None  # "local:N" or a scheduler address
     sandbox: str = "auto"  # "auto", "bwrap" (required) or "none"
     test_timeout: float = None  # seconds per test; None: the course's Execute.timeout
+    submission_timeout: float = None  # seconds per submission; None: the course's, else a few tests'
     progress: bool = True
     skipped: list = field(default_factory=list)  # filled in: students not regraded
 
@@ -61,6 +62,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
     options.progress = options.progress and progress
     assignment = course.assignment(name)
     timeout = options.test_timeout or course.cell_timeout
+    budget = options.submission_timeout or course.submission_timeout
     isolation = isolation_summary(options.sandbox)  # first: raises if required and missing
     gradebook.ensure_registered(course, name)
     sources = source_hash(assignment, timeout)
@@ -88,17 +90,17 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
     writer = gradebook.Writer(course)
     try:
         if options.dask:
-            run_on_dask(course, name, todo, timeout, options, commit)
+            run_on_dask(course, name, todo, (timeout, budget), options, commit)
         elif pool is not None:
-            run_in_pool(pool, course, name, todo, timeout, options, commit)
+            run_in_pool(pool, course, name, todo, (timeout, budget), options, commit)
         elif options.workers > 1 and len(todo) > 1:
             with Pool(min(options.workers, len(todo)), options.sandbox) as own:
-                run_in_pool(own, course, name, todo, timeout, options, commit)
+                run_in_pool(own, course, name, todo, (timeout, budget), options, commit)
         else:
             launcher = launcher or default_launcher(options.sandbox)
             for student, path, stamp in todo:
                 try:
-                    result = grade_notebook(assignment, student, path, launcher, timeout)
+                    result = grade_notebook(assignment, student, path, launcher, timeout, budget=budget)
                 except GraderFault as error:
                     grader_failed(student, error)
                     continue
@@ -195,7 +197,7 @@ class Pool:
         context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
         self.sandbox = sandbox
         self.executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=pool_initializer, initargs=(sandbox,))
+            max_workers=workers, mp_context=context, initializer=pool_initializer, initargs=(sandbox, os.getpid()))
 
     def submit(self, *args):
         return self.executor.submit(grade_files, *args)
@@ -212,9 +214,9 @@ class Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def run_in_pool(pool, course, name, todo, timeout, options, commit):
+def run_in_pool(pool, course, name, todo, timeouts, options, commit):
     source_dir = str(course.assignment(name).source_dir)
-    pending = {pool.submit(source_dir, name, student, read_folder(path.parent), timeout, pool.sandbox):
+    pending = {pool.submit(source_dir, name, student, read_folder(path.parent), timeouts, pool.sandbox):
                (student, path, stamp) for student, path, stamp in todo}
     for future in concurrent.futures.as_completed(pending):
         student, path, stamp = pending[future]
@@ -239,7 +241,7 @@ def grader_failed(student, error):
          "nothing was recorded for them; run again to retry")
 
 
-def run_on_dask(course, name, todo, timeout, options, commit):
+def run_on_dask(course, name, todo, timeouts, options, commit):
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -253,7 +255,7 @@ def run_on_dask(course, name, todo, timeout, options, commit):
         futures = {}
         for student, path, stamp in todo:
             future = client.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
-                                   timeout, options.sandbox, key=f"grade-{name}-{student}-{stamp['submission'][:12]}",
+                                   timeouts, options.sandbox, key=f"grade-{name}-{student}-{stamp['submission'][:12]}",
                                    pure=False)
             futures[future] = (student, path, stamp)
         for future in as_completed(futures):

@@ -8,9 +8,16 @@ an exception; only a fault of the grader itself (GraderFault) is raised, so no g
 import contextlib
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.errors import GraderFault, SandboxCrash, SandboxTimeout, StudentError
+from autograder.grading.errors import (
+    AlreadyTimedOut,
+    GraderFault,
+    SandboxCrash,
+    SandboxTimeout,
+    StudentError,
+)
 from autograder.grading.judge import Judge
 from autograder.grading.remote import RemoteNamespace
 from autograder.grading.results import (
@@ -27,9 +34,13 @@ from autograder.hidden import tests_for
 from autograder.notebook.locked import graded_cells
 from autograder.notebook.read import NotebookError, read_notebook
 
+BUDGET_TESTS = 3  # a submission's total time, by default, in tests that time out
 
-def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, only=None):
-    """Grade one notebook file; `only` limits grading to those grade ids (the kit's tests)."""
+
+def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, only=None, budget=None):
+    """Grade one notebook file; `only` limits grading to those grade ids (the kit's tests).
+    `budget`: seconds for the whole submission (default: BUDGET_TESTS tests' worth), so that
+    code which spins in every function holds a grading process minutes, not hours."""
     started = time.monotonic()
     result = NotebookResult(student, assignment.name)
     test_cells = [c for c in assignment.test_cells if only is None or c.grade_id in only]
@@ -45,10 +56,12 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
     # Locked cells are the instructor's: restored, and run again after the student's.
     cells = graded_cells(notebook, assignment.source_notebook)
     session = Session(cells, launcher, setup_timeout=test_timeout, workdir=Path(path).parent)
+    clock = Clock(test_timeout, budget or BUDGET_TESTS * test_timeout, started)
+    session.budget_end = started + clock.budget
     try:
         student_code = start(session, result)
         for cell in test_cells:
-            result.cells.append(grade_cell(assignment, cell, session, student_code, test_timeout))
+            result.cells.append(grade_cell(assignment, cell, session, student_code, clock))
         output = session.student_output()
         result.stdout, result.stderr = output["stdout"], output["stderr"]
     finally:
@@ -73,17 +86,29 @@ def start(session, result):
     return RemoteNamespace(session, report["names"])
 
 
-def grade_cell(assignment, cell, session, student, test_timeout):
+@dataclass
+class Clock:
+    """A test's time limit, inside the submission's total budget."""
+
+    test_timeout: float
+    budget: float
+    started: float
+
+    def remaining(self):
+        return self.started + self.budget - time.monotonic()
+
+
+def grade_cell(assignment, cell, session, student, clock):
     outcome = CellResult(cell.grade_id, cell.points)
     if student is None or student == TIMEOUT:
         status = ERROR if student is None else TIMEOUT
         outcome.tests.append(TestResult(cell.grade_id, status, "the notebook's code did not load"))
         return outcome
-    outcome.tests.append(run_test(session, test_timeout, f"{cell.grade_id} (visible checks)", True,
+    outcome.tests.append(run_test(session, clock, f"{cell.grade_id} (visible checks)", True,
                                   lambda: run_visible(assignment, cell, student)))
     judge = Judge(assignment.name, student)
     for test in tests_for(assignment.name).cell(cell.grade_id):
-        outcome.tests.append(run_test(session, test_timeout, test.name, False,
+        outcome.tests.append(run_test(session, clock, test.name, False,
                                       lambda test=test: test.function(student, judge)))
     return outcome
 
@@ -105,17 +130,26 @@ def importable(directory):
         sys.path.remove(str(directory))
 
 
-def run_test(session, test_timeout, name, visible, body):
+def run_test(session, clock, name, visible, body):
     """Run one test body under a deadline; classify how it ended."""
-    session.deadline = time.monotonic() + test_timeout
+    remaining = clock.remaining()
+    if remaining <= 0:
+        return TestResult(name, TIMEOUT, f"not run: your submission used up its total time budget of "
+                          f"{clock.budget:g} s (earlier tests ran past their time limit)", visible)
+    session.deadline = time.monotonic() + min(clock.test_timeout, remaining)
     try:
         session.ensure_started()
         body()
         return TestResult(name, PASSED, visible=visible)
     except GraderFault:
         raise  # not the student's: no grade at all
+    except AlreadyTimedOut as error:
+        return TestResult(name, TIMEOUT, str(error), visible)
     except SandboxTimeout:
-        return TestResult(name, TIMEOUT, f"your code ran for more than {test_timeout:g} s", visible)
+        if remaining < clock.test_timeout:
+            return TestResult(name, TIMEOUT, f"your code ran past the end of the submission's total time "
+                              f"budget of {clock.budget:g} s", visible)
+        return TestResult(name, TIMEOUT, f"your code ran for more than {clock.test_timeout:g} s", visible)
     except SandboxCrash as error:
         return TestResult(name, ERROR, str(error), visible)
     except StudentError as error:

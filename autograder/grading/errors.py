@@ -11,6 +11,10 @@ class SandboxTimeout(Exception):
     """The student's code ran past the test's time limit."""
 
 
+class AlreadyTimedOut(SandboxTimeout):
+    """Not called again: this function already ran past its time limit in this submission."""
+
+
 class SandboxCrash(Exception):
     """The student's process died (os._exit, a signal, a memory limit, a garbled reply)."""
 

@@ -1,12 +1,9 @@
-"""How the engine starts the student's side of the wall.
+"""How the engine starts the student's side of the wall: one warm fork server per grading
+process, behind the isolation that `isolation.choose` picked, asked for one child per submission.
 
-`ForkServerLauncher` (the engine's default) starts one warm fork server per grading process,
-inside a bubblewrap sandbox when bwrap works here, and asks it for one child per submission.
-`SubprocessLauncher` is the plain, slow way: a fresh Python per submission, no sandbox.
-
-Every launcher has `spawn(request_fd, reply_fd, stdout, stderr, workdir=None)`, returning a
-process handle with `pid`, `kill()` (kills it and all it started) and `wait()` (kills it too,
-and returns its exit status).
+`spawn(request_fd, reply_fd, stdout, stderr, workdir=None)` returns a process handle with
+`pid`, `kill()` (kills it and all it started) and `wait()` (kills it too, and returns its exit
+status).
 """
 import atexit
 import fcntl
@@ -23,15 +20,15 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autograder.grading import isolation as walls
+from autograder.grading.isolation import SandboxUnavailable  # noqa: F401 (the CLI catches it from here)
+from autograder.sandbox.prctl import die_with_parent
+
 SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
 INSIDE_KIT = "/opt/rnn-kit"  # where the sandbox package appears inside bubblewrap
 THREADS_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
 MAX_FILES, MAX_FILES_BYTES = 200, 64 << 20  # of the submission folder copied into the sandbox
-
-
-class SandboxUnavailable(RuntimeError):
-    """Raised when a sandbox is required and bubblewrap cannot run here."""
 
 
 @dataclass(frozen=True)
@@ -43,98 +40,7 @@ class Limits:
     processes: int = 64
     file_bytes: int = 64 << 20  # any one file, the student's stdout and stderr included
     open_files: int = 256
-    scratch_bytes: int = 512 << 20  # the sandbox's /tmp (bubblewrap only: a sized tmpfs)
-
-
-# -- the plain launcher --
-class PopenChild:
-    def __init__(self, popen):
-        self.popen, self.pid = popen, popen.pid
-
-    def kill(self):
-        try:
-            os.killpg(self.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.popen.kill()
-        return self.popen.wait()
-
-    def wait(self):
-        return self.popen.wait()
-
-
-class SubprocessLauncher:
-    """The plainest isolation: a separate Python process with the kit's environment."""
-
-    name = "subprocess"
-    description = "a fresh Python process per submission, no sandbox"
-
-    def spawn(self, request_fd, reply_fd, stdout, stderr, workdir=None):
-        env = {**os.environ, **THREADS_ENV}
-        return PopenChild(subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.worker", str(request_fd), str(reply_fd)],
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd=workdir,
-            pass_fds=(request_fd, reply_fd), env=env, start_new_session=True))
-
-    def close(self):
-        pass
-
-
-# -- bubblewrap --
-def bwrap_path():
-    return shutil.which("bwrap")
-
-
-_bwrap_check = {}
-
-
-def bwrap_problem():
-    """None if bubblewrap can run a sandbox here, else why not (checked once per process)."""
-    if "problem" not in _bwrap_check:
-        path = bwrap_path()
-        if path is None:
-            problem = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
-        else:
-            command = [path, *bwrap_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc",
-                       "--dev", "/dev", "--", "/bin/true"]
-            try:
-                run = subprocess.run(command, capture_output=True, timeout=30)
-                problem = None if run.returncode == 0 else (
-                    f"bwrap cannot create a sandbox here: {run.stderr.decode(errors='replace').strip()}")
-            except (OSError, subprocess.TimeoutExpired) as error:
-                problem = f"bwrap cannot run: {error}"
-        _bwrap_check["problem"] = problem
-    return _bwrap_check["problem"]
-
-
-def bwrap_namespace_args():
-    args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
-    if os.geteuid() != 0:
-        args.insert(0, "--unshare-user")  # unprivileged bwrap needs a user namespace
-    return args
-
-
-def system_binds():
-    """The read-only system the sandbox sees: /usr, /etc, the interpreter and the venv, no more."""
-    args = []
-    for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    prefixes = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
-    made = set()
-    for prefix in sorted(prefixes):
-        if not any(prefix.startswith(top + "/") for top in ("/usr", "/etc", "/bin", "/lib")):
-            # bwrap would make the folders above a bind readable by root only: open them up,
-            # or the student's uid cannot import anything not yet imported.
-            for parent in reversed(Path(prefix).parents[:-1]):
-                if str(parent) not in made:
-                    made.add(str(parent))
-                    args += ["--perms", "0755", "--dir", str(parent)]
-            args += ["--ro-bind", prefix, prefix]
-    return args
+    scratch_bytes: int = 512 << 20  # the sandbox's /tmp (a sized tmpfs)
 
 
 def kit_copy():
@@ -189,58 +95,25 @@ class ForkServerLauncher:
         # requests in order, so it has finished a kill before it forks the next child.
         self.unsettled = deque()
         self.kit_root = None
-        self.scratch_dir = None  # the fallback's scratch on the host (bwrap's is a tmpfs)
+        self.scratch_dir = None  # on the host: the scratch (none) or the empty root (namespaces)
         self.uid_lock = self.claimed_uid = None
-        self.isolation = None
-        self.problem = None
+        self.isolation = None  # an isolation.Isolation, once started
         self.info = {}
 
     # -- life of the server --
-    def _use_bwrap(self):
-        if self.sandbox == "none":
-            return False
-        problem = bwrap_problem()
-        if problem and self.sandbox == "bwrap":
-            raise SandboxUnavailable(f"refusing to grade without a sandbox: {problem}")
-        self.problem = problem
-        return problem is None
-
     def start(self):
-        use_bwrap = self._use_bwrap()
+        self.isolation = walls.choose(self.sandbox)  # SandboxUnavailable: refuse, say why
         parent_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        uid = self.uid if self.uid is not None else self._claim_uid()
-        config = {"limits": asdict(self.limits), "uid": uid if os.geteuid() == 0 else None,
-                  "unshare_net": not use_bwrap, "net_isolated": use_bwrap}
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **THREADS_ENV}
-        if use_bwrap:
-            self.kit_root = kit_copy()
-            config["scratch"] = "/tmp/work"
-            # The tmpfs first: a venv under /tmp (a checkout in /tmp, as CI may make) is bound
-            # on top of it, not hidden by it.
-            command = [bwrap_path(), *bwrap_namespace_args(), "--clearenv",
-                       "--size", str(self.limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                       *system_binds(), "--proc", "/proc", "--dev", "/dev",
-                       "--perms", "0755", "--dir", os.path.dirname(INSIDE_KIT),
-                       "--ro-bind", str(self.kit_root), INSIDE_KIT, "--chdir", "/tmp"]
-            for key, value in {**env, "PYTHONPATH": INSIDE_KIT, "HOME": "/tmp",
-                               "MPLCONFIGDIR": "/tmp/mpl"}.items():
-                command += ["--setenv", key, value]
-            command += ["--", sys.executable]
-            popen_env = None
-        else:
-            # Without bubblewrap the repository stays visible: say so, every run.
-            scratch = self.scratch_dir = tempfile.mkdtemp(prefix="rnn-sandbox-")
-            os.chmod(scratch, 0o711)
-            config["scratch"] = scratch
-            command = [sys.executable]
-            popen_env = {**os.environ, **THREADS_ENV}
-            if config["uid"] is not None and not world_readable(sys.prefix, sys.base_prefix):
-                config["uid"] = None  # a uid of its own could not even read Python's files
-        if config["uid"] is None:
+        uid = (self.uid if self.uid is not None else self._claim_uid()) if self.isolation.own_uid else None
+        config = {"limits": asdict(self.limits), "uid": uid}
+        command, env = self._command(config)
+        if uid is None:
             config["nproc_base"] = tasks_of(os.getuid()) + 256  # the grader's own, and a margin
         command += ["-m", "autograder.sandbox.forkserver", str(server_end.fileno()), json.dumps(config)]
+        # The server dies with this process, however it dies; what it started dies with it
+        # (bwrap and unshare end their pid namespace; each child has a death signal too).
         self.server = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(server_end.fileno(),),
-                                       env=popen_env, start_new_session=True)
+                                       env=env, start_new_session=True, preexec_fn=die_with_parent)
         server_end.close()
         self.control = parent_end
         self.control.settimeout(120)
@@ -252,13 +125,44 @@ class ForkServerLauncher:
         if not self.info.get("ready"):
             code = self.server.poll()
             self.close()
-            raise RuntimeError(f"the grading sandbox did not start (exit status {code})")
+            raise RuntimeError(f"the grading sandbox did not start (exit status {code}): "
+                               f"{self.info.get('error', 'no word from it')}")
         self.generation += 1
-        self.isolation = describe_isolation(use_bwrap, self.info, self.problem, self.limits)
         if self.announce:
-            warn = "" if use_bwrap else "WARNING: "
-            print(f"{warn}grading sandbox: {self.isolation}", file=sys.stderr, flush=True)
+            warn = "" if self.isolation.kind == "bwrap" else "WARNING: "
+            print(f"{warn}grading sandbox: {self.describe()}", file=sys.stderr, flush=True)
         atexit.register(self.close)
+
+    def describe(self):
+        return self.isolation.words(self.limits)
+
+    def _command(self, config):
+        """The command line before `-m autograder.sandbox.forkserver`, and its environment."""
+        kind = self.isolation.kind
+        if kind == "none":
+            self.scratch_dir = tempfile.mkdtemp(prefix="rnn-sandbox-")
+            os.chmod(self.scratch_dir, 0o711)
+            config["scratch"] = self.scratch_dir
+            return [sys.executable], {**os.environ, **THREADS_ENV}
+        config["scratch"] = "/tmp/work"
+        self.kit_root = kit_copy()
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **THREADS_ENV,
+               "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/mpl"}
+        if kind == "namespaces":
+            self.scratch_dir = tempfile.mkdtemp(prefix="rnn-sandbox-root-")
+            config["jail"] = {"root": self.scratch_dir, "plan": walls.root_plan(),
+                              "tmp_bytes": self.limits.scratch_bytes}
+            return ["unshare", *walls.NAMESPACES, "--", sys.executable], {**env, "PYTHONPATH": str(self.kit_root)}
+        # The tmpfs first: a venv under /tmp (a checkout in /tmp, as CI may make) is bound on
+        # top of it, not hidden by it.
+        command = ["bwrap", *walls.bwrap_namespace_args(), "--clearenv",
+                   "--size", str(self.limits.scratch_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+                   *walls.bwrap_binds(walls.root_plan()), "--proc", "/proc", "--dev", "/dev",
+                   "--perms", "0755", "--dir", os.path.dirname(INSIDE_KIT),
+                   "--ro-bind", str(self.kit_root), INSIDE_KIT, "--chdir", "/tmp"]
+        for key, value in {**env, "PYTHONPATH": INSIDE_KIT}.items():
+            command += ["--setenv", key, value]
+        return [*command, "--", sys.executable], None
 
     def _claim_uid(self):
         """A uid no other grading process on this machine uses: the kill after each submission
@@ -373,19 +277,6 @@ def tasks_of(uid):
     return total
 
 
-def world_readable(*paths):
-    """Could another uid read these (every directory above them searchable by others)?"""
-    for path in paths:
-        current = Path(path).resolve()
-        for part in [current, *current.parents]:
-            try:
-                if not os.stat(part).st_mode & stat.S_IXOTH:
-                    return False
-            except OSError:
-                return False
-    return True
-
-
 def submission_files(folder):
     """(fd, relative name) of the regular files in the submission's folder, opened read-only
     without following links (a symlink to gradebook.db must not carry it into the sandbox)."""
@@ -417,21 +308,6 @@ def submission_files(folder):
     return found
 
 
-def describe_isolation(use_bwrap, info, problem, limits):
-    limits_text = (f"limits: {limits.memory_bytes >> 20} MiB memory, {limits.cpu_seconds} s CPU, "
-                   f"{limits.processes} processes, {limits.file_bytes >> 20} MiB per file")
-    user = f"uid {info['uid']}" if info.get("uid") is not None else "the grader's own uid"
-    user = "a uid of its own" if info.get("uid") == "its own" else user
-    if use_bwrap:
-        return (f"bubblewrap (no network, read-only system, private /tmp, no repository, "
-                f"no gradebook, no other students), {user}; {limits_text}")
-    network = "no network (own namespace)" if info.get("net_isolated") else "NETWORK NOT ISOLATED"
-    if not use_bwrap:
-        return (f"NO BUBBLEWRAP SANDBOX ({problem}); fallback: a separate forked process, {network}, "
-                f"{user}, {limits_text}; the student's code CAN READ any file that {user} can read, "
-                "the repository and gradebook.db included")
-
-
 # -- the process-wide default --
 _default = {}
 
@@ -446,14 +322,5 @@ def default_launcher(sandbox=None):
 
 
 def isolation_summary(sandbox="auto", limits=None):
-    """What isolation a run will have, said before it starts; raises if a sandbox is required
-    and missing. Without bubblewrap, the text says so loudly."""
-    limits = limits or Limits()
-    if sandbox == "none":
-        return describe_isolation(False, {"net_isolated": os.geteuid() == 0, "uid": None},
-                                  "disabled with --sandbox none", limits)
-    problem = bwrap_problem()
-    if problem and sandbox == "bwrap":
-        raise SandboxUnavailable(f"refusing to grade without a sandbox: {problem}")
-    uid = "its own" if os.geteuid() == 0 else None
-    return describe_isolation(problem is None, {"net_isolated": os.geteuid() == 0, "uid": uid}, problem, limits)
+    """What isolation a run will have, said before it starts; SandboxUnavailable if none will do."""
+    return walls.choose(sandbox).words(limits or Limits())

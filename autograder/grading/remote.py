@@ -5,7 +5,13 @@ student's function in the worker and decodes the plain result. Objects that are 
 data (a student's nn.Module, say) come back as `RemoteObject`s that forward calls and
 attribute reads, so hidden tests read like ordinary code.
 """
-from autograder.grading.errors import SandboxCrash, StudentError, error_from_reply
+from autograder.grading.errors import (
+    AlreadyTimedOut,
+    SandboxCrash,
+    SandboxTimeout,
+    StudentError,
+    error_from_reply,
+)
 from autograder.sandbox import wire
 
 
@@ -77,8 +83,18 @@ class RemoteObject:
 
     def _request(self, message):
         session = self._session
-        return session.request(message, _handle_of,
-                               lambda id, type_name: RemoteObject(session, {"handle": id}, type_name))
+        # A function that ran past its time limit once is not waited for again: one that spins
+        # in every test would otherwise cost a full timeout per test.
+        key = ("handle" in self._target, self._type_name)
+        if key in session.timed_out:
+            raise AlreadyTimedOut(f"not run again: your `{self._type_name}` already ran past its time "
+                                  "limit in an earlier test of this submission")
+        try:
+            return session.request(message, _handle_of,
+                                   lambda id, type_name: RemoteObject(session, {"handle": id}, type_name))
+        except SandboxTimeout:
+            session.timed_out.add(key)
+            raise
 
 
 def _handle_of(obj):

@@ -9,7 +9,7 @@ import tempfile
 import time
 
 from autograder.grading.errors import GraderFault, SandboxCrash, SandboxTimeout, error_from_reply
-from autograder.grading.launchers import SubprocessLauncher, default_launcher  # noqa: F401
+from autograder.grading.launchers import default_launcher
 from autograder.sandbox import wire
 
 OUTPUT_LIMIT = 20_000  # characters of the student's stdout/stderr kept for feedback
@@ -29,6 +29,8 @@ class Session:
         self.setup_report = None
         self.scratch = tempfile.TemporaryDirectory(prefix="rnn-grade-")
         self.outputs = []
+        self.budget_end = None  # time.monotonic() at which the submission's total budget ends
+        self.timed_out = set()  # (is a handle, name) of what ran past its time limit, not called again
 
     # -- process life --
     def start(self):
@@ -50,7 +52,10 @@ class Session:
         self._requests = os.fdopen(to_worker_w, "wb")
         self._replies = from_worker_r
         self._buffer = bytearray()
-        saved, self.deadline = self.deadline, time.monotonic() + self.setup_timeout
+        setup_deadline = time.monotonic() + self.setup_timeout
+        if self.budget_end is not None:  # a restart after a timeout stays within the budget
+            setup_deadline = min(setup_deadline, self.budget_end)
+        saved, self.deadline = self.deadline, setup_deadline
         try:
             self.setup_report = self._request({"op": "setup", "cells": self.cells})
         finally:

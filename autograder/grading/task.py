@@ -5,7 +5,6 @@ gradebook or the progress bar, which only the writer needs.
 """
 import gc
 import importlib
-import os
 import signal
 import tempfile
 import time
@@ -15,6 +14,7 @@ from autograder.course import Assignment
 from autograder.grading.engine import grade_notebook
 from autograder.grading.launchers import default_launcher
 from autograder.hidden import tests_for
+from autograder.sandbox.prctl import die_with_parent
 from autograder.sandbox.warm import warm_torch
 
 _assignments = {}
@@ -30,9 +30,10 @@ def assignment_at(source_dir, name):
     return _assignments[key]
 
 
-def grade_files(source_dir, name, student, files, timeout, sandbox):
-    """Grade a submission sent as {relative path: bytes}; returns NotebookResult.to_dict()."""
-    os.environ.setdefault("RNN_GRADE_SANDBOX", sandbox)
+def grade_files(source_dir, name, student, files, timeouts, sandbox):
+    """Grade a submission sent as {relative path: bytes}; returns NotebookResult.to_dict().
+    `timeouts`: (seconds per test, seconds for the whole submission or None)."""
+    timeout, budget = timeouts
     warm_up(sandbox, name)  # a Dask worker has no initializer: its first submission warms it
     started = time.monotonic()
     assignment = assignment_at(source_dir, name)
@@ -42,15 +43,19 @@ def grade_files(source_dir, name, student, files, timeout, sandbox):
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        result = grade_notebook(assignment, student, folder / f"{name}.ipynb", test_timeout=timeout)
+        result = grade_notebook(assignment, student, folder / f"{name}.ipynb", default_launcher(sandbox),
+                                test_timeout=timeout,
+                                budget=budget)
     result.seconds = time.monotonic() - started  # with the copy in and out of the scratch folder
     return result.to_dict()
 
 
-def pool_initializer(sandbox):
+def pool_initializer(sandbox, writer_pid):
+    # Every process of a run ends with the run: however the writer dies (kill -9, the OOM
+    # killer), this process dies too, and its sandbox with it.
+    die_with_parent(writer_pid)
     # Ctrl-C is the writer's to handle: it stops the pool and keeps what is committed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["RNN_GRADE_SANDBOX"] = sandbox
     warm_up(sandbox)
 
 

@@ -16,7 +16,6 @@ Forking is safe here because nothing has run a torch operation yet, and OMP_NUM_
 keeps torch from starting thread pools: the server is single-threaded when it forks (see
 PyTorch's notes on fork safety). Like worker.py, this imports nothing else from the kit.
 """
-import ctypes
 import gc
 import json
 import os
@@ -27,40 +26,20 @@ import socket
 import sys
 import time
 
+from autograder.sandbox import jail, prctl, warm, wire, worker  # noqa: F401 (imported before any jail)
+
 MAX_FDS = 250  # SCM_RIGHTS carries at most 253 descriptors per message
-PR_SET_CHILD_SUBREAPER = 36
-CLONE_NEWNET = 0x40000000
 
 
 def warm_up():
     """Import and run once what every submission would: children no longer pay for it."""
-    from autograder.sandbox import wire, worker  # noqa: F401
-    from autograder.sandbox.warm import warm_torch
-
-    warm_torch()
+    warm.warm_torch()
 
     # What is imported now is shared with every child, page by page, until written to. A full
     # garbage collection in a child writes to every object it scans (tens of ms of copied
     # pages, per child): frozen objects are never scanned.
     gc.collect()
     gc.freeze()
-
-
-def isolate_network():
-    """Without bubblewrap: a new network namespace if the kernel lets us (root, usually)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.unshare(CLONE_NEWNET) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def become_subreaper():
-    # Orphans of a child (a fork bomb's leaves) are re-parented to us, so we can reap them.
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 class Server:
@@ -191,6 +170,8 @@ class Server:
             os.setgroups([])
             os.setgid(self.uid)
             os.setuid(self.uid)
+        prctl.no_new_privs()
+        prctl.die_with_parent()  # should the server die, this child goes too
         os.chdir(workdir)
         os.environ.update(HOME=workdir, TMPDIR=workdir)
         low, high = sorted((request_fd, reply_fd))
@@ -304,16 +285,18 @@ def main():
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle, not ours
-    become_subreaper()
-    net_isolated = config.get("net_isolated", False)
-    if config.get("unshare_net"):
-        net_isolated = isolate_network()
-    if config.get("uid") is not None and os.geteuid() != 0:
-        config["uid"] = None
-    os.makedirs(config["scratch"], exist_ok=True)
-    warm_up()
-    control.send(json.dumps({"ready": True, "net_isolated": net_isolated, "uid": config["uid"],
-                             "pid": os.getpid()}).encode())
+    prctl.become_subreaper()
+    try:
+        if "jail" in config:
+            jail.enter(config["jail"])
+        if config.get("uid") is not None and os.geteuid() != 0:
+            raise PermissionError("a uid of its own for the sandbox needs root")
+        os.makedirs(config["scratch"], exist_ok=True)
+        warm_up()
+    except Exception as error:  # said to the grader, which refuses to grade with this sandbox
+        control.send(json.dumps({"ready": False, "error": f"{type(error).__name__}: {error}"}).encode())
+        sys.exit(1)
+    control.send(json.dumps({"ready": True, "uid": config.get("uid"), "pid": os.getpid()}).encode())
     Server(control, config).serve()
 
 
