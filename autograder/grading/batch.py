@@ -32,6 +32,7 @@ from autograder.grading.results import (
     result_from_dict,
 )
 from autograder.grading.task import grade_files, pool_initializer
+from autograder.notebook.read import NotebookError, read_code
 
 ENGINE_VERSION = "4"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
@@ -68,19 +69,20 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
     sources = source_hash(assignment, timeout)
     results, todo = {}, []
     for student, path in course.submissions(name):
-        stamp = {"submission": folder_hash(path.parent), "sources": sources}
+        files = read_folder(path.parent, path.name)  # read once: hashed here, shipped to a worker
+        stamp = {"submission": folder_hash(files), "sources": sources}
         previous = None if options.force else load_previous(course, name, student, stamp)
         if previous is not None:
             results[student] = previous
             options.skipped.append(student)
         else:
-            todo.append((student, path, stamp))
+            todo.append((student, path, stamp, files))
     if todo:
         warn(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
     bar = tqdm(total=len(todo), desc=f"grading {name}", unit="notebook", disable=not options.progress)
     counts = dict.fromkeys(COUNTED.values(), 0)
 
-    def commit(student, path, stamp, result):
+    def commit(student, path, stamp, files, result):
         record(writer, course, assignment, path, stamp, result)
         results[student] = result
         counts[COUNTED[overall_status(result)]] += 1
@@ -98,13 +100,13 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
                 run_in_pool(own, course, name, todo, (timeout, budget), options, commit)
         else:
             launcher = launcher or default_launcher(options.sandbox)
-            for student, path, stamp in todo:
+            for student, path, stamp, files in todo:
                 try:
                     result = grade_notebook(assignment, student, path, launcher, timeout, budget=budget)
                 except GraderFault as error:
                     grader_failed(student, error)
                     continue
-                commit(student, path, stamp, result)
+                commit(student, path, stamp, files, result)
     finally:
         bar.close()
         writer.close()
@@ -120,9 +122,9 @@ def record(writer, course, assignment, path, stamp, result):
 
 
 # -- what marks a submission as graded --
-def folder_hash(folder):
+def folder_hash(files):
     digest = hashlib.sha256()
-    for relative, data in sorted(read_folder(folder).items()):
+    for relative, data in sorted(files.items()):
         digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
@@ -164,14 +166,21 @@ def save_stamp(course, name, student, stamp, result):
     partial.replace(folder / STAMP)
 
 
-def read_folder(folder, limit=64 << 20):
-    """{relative path: bytes} of a submission's regular files; links are not followed."""
+def read_folder(folder, notebook_name=None, limit=64 << 20):
+    """{relative path: bytes} of a submission's regular files; links are not followed. The
+    notebook, when large, goes without its outputs: grading needs only its code, and a notebook
+    that printed tensors in a loop must not be left out for its size."""
     folder, files, total = Path(folder), {}, 0
+    if notebook_name is not None:
+        notebook = stripped(folder / notebook_name)
+        if notebook is not None:
+            files[notebook_name] = notebook
+            total += len(notebook)
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
         for filename in sorted(names):
             path = Path(root) / filename
-            if filename.startswith("."):
+            if filename.startswith(".") or str(path.relative_to(folder)) in files:
                 continue
             try:
                 fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -186,6 +195,23 @@ def read_folder(folder, limit=64 << 20):
             total += len(data)
             files[str(path.relative_to(folder))] = data
     return files
+
+
+def stripped(path, small=8 << 20):
+    """The notebook's bytes, without outputs when it is large; None if it cannot be read as it
+    is (a link, too big, broken JSON): grading it where it lies then says why."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    try:
+        if info.st_size <= small:
+            return path.read_bytes()
+        return json.dumps(read_code(path)).encode()
+    except (OSError, NotebookError):
+        return None
 
 
 # -- grading away from the writer: a process pool or Dask --
@@ -216,14 +242,28 @@ class Pool:
 
 def run_in_pool(pool, course, name, todo, timeouts, options, commit):
     source_dir = str(course.assignment(name).source_dir)
-    pending = {pool.submit(source_dir, name, student, read_folder(path.parent), timeouts, pool.sandbox):
-               (student, path, stamp) for student, path, stamp in todo}
+    todo = unreadable_here(course, name, todo, timeouts, options, commit)
+    pending = {pool.submit(source_dir, name, student, files, timeouts, pool.sandbox):
+               (student, path, stamp, files) for student, path, stamp, files in todo}
     for future in concurrent.futures.as_completed(pending):
-        student, path, stamp = pending[future]
-        collect(future, student, path, stamp, commit)
+        collect(future, *pending[future], commit)
 
 
-def collect(future, student, path, stamp, commit):
+def unreadable_here(course, name, todo, timeouts, options, commit):
+    """Grade at once, here, the submissions whose notebook could not be shipped (it errs before
+    any code runs, with the reason: a link, a file too big); return the others."""
+    shippable = []
+    for student, path, stamp, files in todo:
+        if path.name in files:
+            shippable.append((student, path, stamp, files))
+        else:
+            timeout, budget = timeouts
+            commit(student, path, stamp, files, grade_notebook(
+                course.assignment(name), student, path, default_launcher(options.sandbox), timeout, budget=budget))
+    return shippable
+
+
+def collect(future, student, path, stamp, files, commit):
     """Commit a worker's result; a failure of the grader itself is said, not recorded as a grade
     (no stamp is written, so the next run tries that submission again)."""
     try:
@@ -233,7 +273,7 @@ def collect(future, student, path, stamp, commit):
     except Exception as error:  # the sandbox would not start, the worker process died, or Dask lost it
         grader_failed(student, error)
         return
-    commit(student, path, stamp, result_from_dict(data))
+    commit(student, path, stamp, files, result_from_dict(data))
 
 
 def grader_failed(student, error):
@@ -253,14 +293,13 @@ def run_on_dask(course, name, todo, timeouts, options, commit):
         client = Client(options.dask)
     try:
         futures = {}
-        for student, path, stamp in todo:
-            future = client.submit(grade_files, str(course.assignment(name).source_dir), name, student, read_folder(path.parent),
+        for student, path, stamp, files in unreadable_here(course, name, todo, timeouts, options, commit):
+            future = client.submit(grade_files, str(course.assignment(name).source_dir), name, student, files,
                                    timeouts, options.sandbox, key=f"grade-{name}-{student}-{stamp['submission'][:12]}",
                                    pure=False)
-            futures[future] = (student, path, stamp)
+            futures[future] = (student, path, stamp, files)
         for future in as_completed(futures):
-            student, path, stamp = futures[future]
-            collect(future, student, path, stamp, commit)
+            collect(future, *futures[future], commit)
     finally:
         client.close()
         if cluster is not None:

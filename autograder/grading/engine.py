@@ -19,6 +19,7 @@ from autograder.grading.errors import (
     StudentError,
 )
 from autograder.grading.judge import Judge
+from autograder.grading.launchers import MAX_FILES, MAX_FILES_BYTES
 from autograder.grading.remote import RemoteNamespace
 from autograder.grading.results import (
     ERROR,
@@ -32,7 +33,7 @@ from autograder.grading.results import (
 from autograder.grading.session import Session
 from autograder.hidden import tests_for
 from autograder.notebook.locked import graded_cells
-from autograder.notebook.read import NotebookError, read_notebook
+from autograder.notebook.read import NotebookError, read_code
 
 BUDGET_TESTS = 3  # a submission's total time, by default, in tests that time out
 
@@ -45,7 +46,7 @@ def grade_notebook(assignment, student, path, launcher=None, test_timeout=60.0, 
     result = NotebookResult(student, assignment.name)
     test_cells = [c for c in assignment.test_cells if only is None or c.grade_id in only]
     try:
-        notebook = read_notebook(path)
+        notebook = read_code(path)
     except NotebookError as error:
         result.problems.append(str(error))
         result.cells = [CellResult(c.grade_id, c.points, [TestResult("notebook", ERROR, str(error))])
@@ -81,6 +82,9 @@ def start(session, result):
     except (SandboxCrash, StudentError) as error:
         result.problems.append(f"the notebook's code did not finish loading: {error}")
         return None
+    if session.left_out:
+        result.problems.append(f"some files of your folder were not copied into the grading sandbox: it "
+                               f"takes at most {MAX_FILES} files, {MAX_FILES_BYTES >> 20} MiB in all")
     for error in report["cell_errors"]:
         result.problems.append(f"cell {error['cell']} raised {error['type']}: {error['message']}")
     return RemoteNamespace(session, report["names"])

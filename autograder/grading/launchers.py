@@ -217,7 +217,7 @@ class ForkServerLauncher:
 
     # -- children --
     def spawn(self, request_fd, reply_fd, stdout, stderr, workdir=None):
-        files = submission_files(workdir) if workdir else []
+        files, left_out = submission_files(workdir) if workdir else ([], False)
         try:
             with self.lock:
                 fds = [request_fd, reply_fd, stdout.fileno(), stderr.fileno(), *(fd for fd, _ in files)]
@@ -227,7 +227,9 @@ class ForkServerLauncher:
                 os.close(fd)
         if "pid" not in reply:
             raise RuntimeError(f"the grading sandbox could not start a worker: {reply.get('error')}")
-        return ForkedChild(self, reply["pid"], self.generation)
+        child = ForkedChild(self, reply["pid"], self.generation)
+        child.left_out = left_out
+        return child
 
     def _kill(self, child):
         # Not waited for: a child's exit (a torch-sized address space to unmap) and the sweep
@@ -279,11 +281,12 @@ def tasks_of(uid):
 
 def submission_files(folder):
     """(fd, relative name) of the regular files in the submission's folder, opened read-only
-    without following links (a symlink to gradebook.db must not carry it into the sandbox)."""
+    without following links (a symlink to gradebook.db must not carry it into the sandbox), and
+    whether some were left out for the limits."""
     folder = Path(folder)
-    found, total = [], 0
+    found, total, left_out = [], 0, False
     stack = [folder]
-    while stack and len(found) < MAX_FILES:
+    while stack:
         directory = stack.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -295,17 +298,20 @@ def submission_files(folder):
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
                 continue
+            if len(found) >= MAX_FILES:
+                return found, True
             try:
                 fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             except OSError:
                 continue
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or total + info.st_size > MAX_FILES_BYTES or len(found) >= MAX_FILES:
+            if not stat.S_ISREG(info.st_mode) or total + info.st_size > MAX_FILES_BYTES:
                 os.close(fd)
+                left_out |= stat.S_ISREG(info.st_mode)
                 continue
             total += info.st_size
             found.append((fd, os.path.relpath(entry.path, folder)))
-    return found
+    return found, left_out
 
 
 # -- the process-wide default --

@@ -29,6 +29,7 @@ class Session:
         self.setup_report = None
         self.scratch = tempfile.TemporaryDirectory(prefix="rnn-grade-")
         self.outputs = []
+        self.left_out = False
         self.budget_end = None  # time.monotonic() at which the submission's total budget ends
         self.timed_out = set()  # (is a handle, name) of what ran past its time limit, not called again
 
@@ -49,6 +50,7 @@ class Session:
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
+        self.left_out = getattr(self.process, "left_out", False)  # files past the sandbox's limits
         self._requests = os.fdopen(to_worker_w, "wb")
         self._replies = from_worker_r
         self._buffer = bytearray()

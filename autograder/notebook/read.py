@@ -4,6 +4,8 @@ import json
 from autograder.student.nbloader import cell_source
 
 SUPPORTED_MAJOR = 4
+MAX_FILE_BYTES = 1 << 30  # a notebook file, outputs included: past this it is not even read
+MAX_CODE_BYTES = 4 << 20  # its code, once outputs are stripped: all that grading needs
 
 
 class NotebookError(Exception):
@@ -12,7 +14,15 @@ class NotebookError(Exception):
 
 def read_notebook(path):
     """The notebook as a dict, or NotebookError with a message a student can act on."""
+    if path.is_symlink():
+        raise NotebookError(f"{path.name} is a symbolic link, not a notebook: submit the notebook file "
+                            "itself (links are not followed)")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise NotebookError(f"{path.name} is {size / 2**20:.0f} MiB, past the limit of "
+                                f"{MAX_FILE_BYTES >> 20} MiB for a notebook file; clear its outputs "
+                                "(Edit > Clear Outputs of All Cells), save it, and submit it again")
         raw = path.read_bytes()
     except OSError as error:
         raise NotebookError(f"cannot read {path.name}: {error.strerror}") from None
@@ -27,6 +37,20 @@ def read_notebook(path):
         raise NotebookError(f"{path.name} is not valid JSON (line {error.lineno}, column {error.colno}: "
                             f"{error.msg}); it was probably edited outside Jupyter") from None
     check_structure(path.name, notebook)
+    return notebook
+
+
+def read_code(path):
+    """The notebook with its outputs stripped (grading needs only the code), or NotebookError:
+    a notebook that is large only for its printed tensors and plots is still graded."""
+    notebook = read_notebook(path)
+    for cell in notebook["cells"]:
+        cell.pop("outputs", None)
+        cell.pop("attachments", None)
+    code = sum(len(cell_source(cell)) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    if code > MAX_CODE_BYTES:
+        raise NotebookError(f"{path.name} holds {code / 2**20:.1f} MiB of code, past the limit of "
+                            f"{MAX_CODE_BYTES >> 20} MiB; is data pasted into a cell? Load it from a file")
     return notebook
 
 
