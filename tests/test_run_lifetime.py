@@ -10,8 +10,9 @@ import pytest
 
 from autograder import synthetic
 from autograder.grading.batch import STAMP, Options, grade_assignment
+from autograder.grading.engine import grade_notebook
 from autograder.grading.results import PASSED, TIMEOUT
-from tests.conftest import explain
+from tests.conftest import explain, released_notebook
 from tests.test_engine import NAME, make_course
 
 SLEEPER = synthetic.with_code("import time\ntime.sleep(120)\n")
@@ -112,18 +113,21 @@ def test_a_submission_that_spins_everywhere_is_stopped_by_its_budget_and_the_cla
 
 
 def test_a_function_that_timed_out_is_not_waited_for_again_but_the_others_are_graded(kit, tmp_path):
-    from tests.test_adversarial import hostile, released_notebook
-
-    released = released_notebook(kit, NAME)
     code = "def rnn_params(*args, **kwargs):\n    while True:\n        pass\n"
+    path = tmp_path / "spinner" / NAME / f"{NAME}.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(synthetic.with_code(code)(NAME, released_notebook(kit, NAME)), encoding="utf-8")
     started = time.monotonic()
-    result = hostile(kit, released, tmp_path, code, only=None, timeout=2)
+    # A budget that cannot run out here: only the per-function rule is under test.
+    result = grade_notebook(kit.assignment(NAME), "spinner", path, test_timeout=2, budget=60)
     took = time.monotonic() - started
     by_cell = {cell.grade_id: cell for cell in result.cells}
-    spun = [cell for cell in result.cells if cell.status == TIMEOUT]
-    assert spun and all(c.status in (PASSED, TIMEOUT) for c in result.cells), explain(result)
-    assert "test_textbook_rnn_params" in by_cell and by_cell["test_textbook_rnn_params"].status == PASSED, (
-        explain(result))
-    waits = sum("more than 2 s" in t.message for c in spun for t in c.tests)
+    assert by_cell["test_rnn_params"].status == TIMEOUT, explain(result)
+    # The solution's tagger_params calls rnn_params, so it spins too; these two do not.
+    assert all(by_cell[g].status == PASSED for g in ("test_param_shapes", "test_textbook_rnn_params")), (
+        f"the cells that never call rnn_params must pass:\n{explain(result)}")
+    said = [t.message for t in by_cell["test_rnn_params"].tests]
+    waits = sum("more than 2 s" in m for m in said)
     assert waits == 1, f"rnn_params spins: expected one wait of 2 s, then no more, got {waits}:\n{explain(result)}"
+    assert sum("already ran past its time limit" in m for m in said) == len(said) - 1, said
     assert took < 30, f"grading took {took:.0f} s"
