@@ -18,6 +18,8 @@ from autograder.grading.launchers import default_launcher
 from autograder.grading.results import ERROR, FAILED, PASSED, TIMEOUT
 from tests.conftest import explain, grade_text, released_notebook
 
+pytestmark = pytest.mark.sandbox  # run again by CI with bubblewrap hidden
+
 NAME = "param_count"
 TARGET, OTHER = "test_textbook_rnn_params", "test_tagger_params"
 CHEAP = [TARGET, OTHER]

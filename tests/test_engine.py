@@ -28,6 +28,8 @@ from autograder.grading.results import (
 from autograder.mutants import catalog_for
 from tests.conftest import explain, released_notebook
 
+pytestmark = pytest.mark.sandbox  # run again by CI with bubblewrap hidden
+
 NAME = "param_count"
 CHEAP = ["test_textbook_rnn_params", "test_tagger_params"]
 

@@ -15,6 +15,8 @@ from autograder.grading.results import PASSED, TIMEOUT
 from tests.conftest import explain, released_notebook
 from tests.test_engine import NAME, make_course
 
+pytestmark = pytest.mark.sandbox  # run again by CI with bubblewrap hidden
+
 SLEEPER = synthetic.with_code("import time\ntime.sleep(120)\n")
 
 

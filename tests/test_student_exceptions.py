@@ -8,6 +8,8 @@ from autograder.grading.errors import StudentError, student_error
 from autograder.grading.results import ERROR
 from tests.test_adversarial import TARGET, assert_only_target, hostile, messages, released  # noqa: F401
 
+pytestmark = pytest.mark.sandbox  # run again by CI with bubblewrap hidden
+
 BUILTIN_EXCEPTIONS = sorted(name for name in dir(builtins)
                             if isinstance(getattr(builtins, name), type)
                             and issubclass(getattr(builtins, name), BaseException))

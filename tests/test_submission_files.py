@@ -10,6 +10,8 @@ from autograder.grading.results import ERROR
 from tests.conftest import explain
 from tests.test_engine import NAME, make_course
 
+pytestmark = pytest.mark.sandbox  # run again by CI with bubblewrap hidden
+
 OUTPUT_MB = 80  # past the 64 MiB a grading process is sent, and the 8 MiB kept with outputs
 
 

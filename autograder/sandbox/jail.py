@@ -67,7 +67,7 @@ def make_dev(dev):
     os.makedirs(dev)
     mount("tmpfs", dev, "tmpfs", MS_NOSUID, "mode=0755,size=64k")
     for name in DEVICES:
-        bind_read_only_device(f"/dev/{name}", os.path.join(dev, name))
+        bind_device(f"/dev/{name}", os.path.join(dev, name))
     os.makedirs(os.path.join(dev, "shm"))
     mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
@@ -75,7 +75,7 @@ def make_dev(dev):
         os.symlink(target, os.path.join(dev, name))
 
 
-def bind_read_only_device(source, target):
-    # Writable (writing to /dev/null is how programs discard output), but not executable.
+def bind_device(source, target):
+    # Writable: writing to /dev/null is how programs discard output.
     open(target, "a").close()
     mount(source, target, None, MS_BIND)
