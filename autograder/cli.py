@@ -108,8 +108,9 @@ def build_parser():
     grade.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     grade.add_argument("--dask", metavar="ADDRESS", default=None,
                        help="grade on Dask distributed: a scheduler address (tcp://host:8786) or local:N")
-    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
-                       help="auto: bubblewrap if it works here, else a loud fallback (default)")
+    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default=None,
+                       help="auto (default, or $RNN_GRADE_SANDBOX): bubblewrap if it works here, else, as "
+                            "root, namespaces of its own; refused otherwise. none: no sandbox at all")
     grade.add_argument("--require-sandbox", action="store_true",
                        help="refuse to grade unless bubblewrap can sandbox the student's code")
     grade.add_argument("--timeout", type=float, default=None,

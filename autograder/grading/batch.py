@@ -22,6 +22,7 @@ from autograder import feedback, gradebook
 from autograder.course import KIT_ROOT
 from autograder.grading.engine import grade_notebook
 from autograder.grading.errors import GraderFault
+from autograder.grading.isolation import mode
 from autograder.grading.launchers import default_launcher, isolation_summary
 from autograder.grading.results import (
     ERROR,
@@ -45,7 +46,7 @@ class Options:
     workers: int = 1
     force: bool = False
     dask: str = None  # "local:N" or a scheduler address
-    sandbox: str = "auto"  # "auto", "bwrap" (required) or "none"
+    sandbox: str = None  # "auto", "bwrap" (required) or "none"; None: isolation.mode()
     test_timeout: float = None  # seconds per test; None: the course's Execute.timeout
     submission_timeout: float = None  # seconds per submission; None: the course's, else a few tests'
     progress: bool = True
@@ -64,6 +65,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
     assignment = course.assignment(name)
     timeout = options.test_timeout or course.cell_timeout
     budget = options.submission_timeout or course.submission_timeout
+    options.sandbox = mode(options.sandbox)  # resolved here, once: workers are told, not left to guess
     isolation = isolation_summary(options.sandbox)  # first: raises if required and missing
     gradebook.ensure_registered(course, name)
     sources = source_hash(assignment, timeout)
@@ -219,9 +221,9 @@ class Pool:
     """Grading processes, started once (spawn, import torch, start the sandbox) and shared by
     every assignment graded while it is open."""
 
-    def __init__(self, workers, sandbox="auto"):
+    def __init__(self, workers, sandbox=None):
         context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
-        self.sandbox = sandbox
+        self.sandbox = sandbox = mode(sandbox)
         self.executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=pool_initializer, initargs=(sandbox, os.getpid()))
 

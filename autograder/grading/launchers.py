@@ -82,9 +82,9 @@ class ForkServerLauncher:
 
     name = "forkserver"
 
-    def __init__(self, sandbox="auto", limits=None, uid=None, announce=True):
+    def __init__(self, sandbox=None, limits=None, uid=None, announce=True):
         self.limits = limits or Limits()
-        self.sandbox = sandbox
+        self.sandbox = walls.mode(sandbox)
         self.uid = uid
         self.announce = announce
         self.server = None
@@ -320,13 +320,13 @@ _default = {}
 
 def default_launcher(sandbox=None):
     """The launcher grade_notebook uses when given none: one warm server per process (and mode)."""
-    sandbox = sandbox or os.environ.get("RNN_GRADE_SANDBOX", "auto")
+    sandbox = walls.mode(sandbox)
     key = (os.getpid(), sandbox)  # a forked or spawned grading process starts its own
     if key not in _default:
         _default[key] = ForkServerLauncher(sandbox=sandbox, announce=False)
     return _default[key]
 
 
-def isolation_summary(sandbox="auto", limits=None):
+def isolation_summary(sandbox=None, limits=None):
     """What isolation a run will have, said before it starts; SandboxUnavailable if none will do."""
     return walls.choose(sandbox).words(limits or Limits())
