@@ -83,6 +83,8 @@ def test_no_sandbox_when_asked_grades_and_says_so_loudly(kit, tmp_path, capsys):
 def without_bubblewrap(monkeypatch, root):
     from autograder.grading import isolation
 
+    monkeypatch.delenv("RNN_GRADE_SANDBOX", raising=False)  # what an instructor's shell would have
+
     monkeypatch.setitem(isolation._probes, "bwrap", "bubblewrap (bwrap) is not installed (simulated)")
     if not root:
         monkeypatch.setitem(isolation._probes, "namespaces", "without root the kit cannot give student "

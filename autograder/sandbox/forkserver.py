@@ -199,6 +199,8 @@ class Server:
                     pass
             if not stray:
                 break
+            if self.uid is not None:
+                self.kill_every_process_of_the_uid()
             time.sleep(0.001)
             self.reap_orphans()
         if pid in self.children and pid not in self.exited:
@@ -211,6 +213,24 @@ class Server:
         if pid in self.children:
             shutil.rmtree(self.children.pop(pid), ignore_errors=True)
         return self.exited.pop(pid, None)
+
+    def kill_every_process_of_the_uid(self):
+        """kill(-1) from a process of the sandbox's uid: the kernel signals every process of that
+        uid in our pid namespace in one pass, with forks held off meanwhile, so a fork bomb
+        cannot outrun it as it can a scan of /proc."""
+        killer = os.fork()
+        if killer == 0:
+            try:
+                os.setgroups([])
+                os.setgid(self.uid)
+                os.setuid(self.uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        try:
+            os.waitpid(killer, 0)
+        except ChildProcessError:
+            pass
 
     def strays(self, pid):
         """Live processes started by the child: by uid when it has one of its own, else by session."""
