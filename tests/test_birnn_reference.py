@@ -4,18 +4,14 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from autograder.data.tagged_corpus import (
-    SPLITS,
-    default_hmm,
-    optimal_accuracy,
-    sample_sentences,
-    write_conllu,
-)
+from autograder.data.encoded_corpus import ARRAYS, encode_splits, read_encoded
+from autograder.data.tagged_corpus import SPLITS, default_hmm, optimal_accuracy, sample_sentences
 from solutions.birnn import BiRNN, reverse_padded
 
 KIT = Path(__file__).resolve().parent.parent
@@ -143,13 +139,32 @@ def public_splits():
 
 
 @pytest.mark.parametrize("name", sorted(SPLITS))
-def test_shipped_conllu_files_equal_the_generators_output(public_splits, name, tmp_path):
+def test_shipped_npz_files_are_the_splits_encoded_by_the_pos_tagger_reference(public_splits, name):
     _, splits = public_splits
-    fresh = tmp_path / f"{name}.conllu"
-    write_conllu(splits[name], fresh, prefix=name)
-    assert (DATA / f"{name}.conllu").read_bytes() == fresh.read_bytes(), (
-        f"assignments/birnn/data/{name}.conllu is not what the corpus generator writes for SPLITS[{name!r}]; "
-        "regenerate it (docs/birnn.md)")
+    fresh = encode_splits(splits)[name]
+    shipped = read_encoded(DATA / f"{name}.npz")  # allow_pickle=False: plain arrays only
+    assert sorted(shipped) == sorted(ARRAYS), f"{name}.npz holds {sorted(shipped)}, expected {sorted(ARRAYS)}"
+    for array in ARRAYS:
+        assert shipped[array].dtype == fresh[array].dtype and np.array_equal(shipped[array], fresh[array]), (
+            f"assignments/birnn/data/{name}.npz: {array!r} is not what the encoder writes for "
+            f"SPLITS[{name!r}] now; regenerate it with `python -m autograder.data.encoded_corpus` (docs/birnn.md)")
+    assert fresh["words"].dtype == np.int64 and fresh["vocab"].dtype.kind == "U"
+
+
+def test_encoded_splits_decode_back_into_the_generators_sentences(public_splits):
+    _, splits = public_splits
+    encoded = encode_splits(splits)
+    vocab, tag_names = encoded["train"]["vocab"].tolist(), encoded["train"]["tag_names"].tolist()
+    assert vocab[:2] == ["<pad>", "<unk>"] and sorted(tag_names) == sorted(default_hmm().tags)
+    for name, sentences in splits.items():
+        words, tags, lengths = (encoded[name][key] for key in ("words", "tags", "lengths"))
+        assert words.shape == tags.shape == (len(sentences), max(len(s) for s in sentences))
+        for i, sentence in enumerate(sentences):
+            n = lengths[i]
+            assert n == len(sentence), f"{name} sentence {i}: length {n}, expected {len(sentence)}"
+            # Every dev word also occurs in train, so no <unk> hides a word here.
+            assert [(vocab[w], tag_names[t]) for w, t in zip(words[i, :n], tags[i, :n])] == sentence
+            assert (words[i, n:] == 0).all() and (tags[i, n:] == -100).all()
 
 
 def test_shipped_dev_optima_equal_the_hmms_optima(public_splits):
@@ -169,15 +184,44 @@ def test_hidden_test_seed_is_not_a_public_split_and_never_ships():
             assert str(TEST_SEED) not in path.read_text(encoding="utf-8"), f"{path} names the test seed"
 
 
-def test_locked_helpers_read_the_shipped_files_back_into_the_generators_sentences(public_splits):
+# ---- the locked tagging cell ----
+
+@pytest.fixture(scope="module")
+def helpers():
     from autograder.hidden.birnn import locked_helpers
 
-    _, splits = public_splits
-    helpers = locked_helpers()
-    assert helpers["read_conllu"](DATA / "dev.conllu") == [list(s) for s in splits["dev"]]
-    word2id, tag2id = helpers["build_vocab"](splits["train"])
-    assert word2id["<pad>"] == 0 and word2id["<unk>"] == 1 and len(tag2id) == len(default_hmm().tags)
-    words, tags, lengths = helpers["encode"](splits["dev"][:5], word2id, tag2id)
-    for i, sentence in enumerate(splits["dev"][:5]):
-        assert lengths[i] == len(sentence)
-        assert (words[i, len(sentence):] == 0).all() and (tags[i, len(sentence):] == -100).all()
+    return locked_helpers()
+
+
+def test_locked_loader_gives_the_shipped_arrays_as_long_tensors(helpers):
+    words, tags, lengths, vocab, tag_names = helpers["load_split"](DATA / "dev.npz")
+    shipped = read_encoded(DATA / "dev.npz")
+    for tensor, array in [(words, "words"), (tags, "tags"), (lengths, "lengths")]:
+        assert tensor.dtype == torch.long and torch.equal(tensor, torch.from_numpy(shipped[array]))
+    assert vocab == shipped["vocab"].tolist() and tag_names == shipped["tag_names"].tolist()
+    assert all(type(name) is str for name in vocab + tag_names)
+
+
+def padded_batch(seed, N=6, T=7, C=5):
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, T + 1, (N,), generator=generator)
+    lengths[0] = T
+    logits = torch.randn(N, T, C, generator=generator, dtype=torch.float64)
+    tags = torch.randint(0, C, (N, T), generator=generator)
+    tags[torch.arange(T)[None, :] >= lengths[:, None]] = -100
+    return logits, tags, lengths
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_locked_loss_and_accuracy_count_the_real_words_only(helpers, seed):
+    from solutions.pos_tagger import masked_loss
+
+    logits, tags, lengths = padded_batch(seed)
+    real_steps = helpers["real_steps"]
+    # The loss fit_tagger computes, against the masked loss computed the pos_tagger way.
+    loss = torch.nn.functional.cross_entropy(real_steps(logits, lengths), real_steps(tags, lengths))
+    torch.testing.assert_close(loss, masked_loss(logits, tags), atol=1e-12, rtol=0)
+    predicted = helpers["predict_tags"](lambda words, lengths: logits, tags.clamp(min=0), lengths)
+    right = [predicted[i, t] == tags[i, t] for i in range(len(lengths)) for t in range(int(lengths[i]))]
+    assert helpers["token_accuracy"](predicted, tags, lengths) == pytest.approx(sum(right) / len(right))
+    assert (predicted[tags == -100] == -100).all(), "predict_tags should mark the padding -100"

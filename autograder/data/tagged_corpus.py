@@ -243,21 +243,30 @@ def optimal_accuracy(hmm: TaggedHMM, sentences, method="posterior") -> float:
     return correct / total
 
 
+def public_splits(hmm: TaggedHMM) -> dict[str, list[list[tuple[str, str]]]]:
+    """The public splits of `SPLITS`, sampled from `hmm`."""
+    return {name: sample_sentences(hmm, n, seed) for name, (n, seed) in SPLITS.items()}
+
+
+def write_dev_optima(directory, hmm: TaggedHMM, dev) -> dict[str, float]:
+    """dev_optima.json: the two optima of the dev split, what a notebook compares a tagger with."""
+    import json
+
+    optima = {method: round(optimal_accuracy(hmm, dev, method), 6) for method in ("filtering", "posterior")}
+    (Path(directory) / "dev_optima.json").write_text(json.dumps(optima, indent=1) + "\n", encoding="utf-8")
+    return optima
+
+
 def write_assignment_data(directory):
     """The files the pos_tagger assignment ships: the public splits as CoNLL-U, and the two
     optima of the dev split (what the notebook compares the student's tagger with)."""
-    import json
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     hmm = default_hmm()
-    splits = {name: sample_sentences(hmm, n, seed) for name, (n, seed) in SPLITS.items()}
+    splits = public_splits(hmm)
     for name, sentences in splits.items():
         write_conllu(sentences, directory / f"{name}.conllu", prefix=name)
-    optima = {method: round(optimal_accuracy(hmm, splits["dev"], method), 6)
-              for method in ("filtering", "posterior")}
-    (directory / "dev_optima.json").write_text(json.dumps(optima, indent=1) + "\n", encoding="utf-8")
-    return splits, optima
+    return splits, write_dev_optima(directory, hmm, splits["dev"])
 
 
 if __name__ == "__main__":
