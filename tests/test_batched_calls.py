@@ -59,6 +59,7 @@ class FakeSession:
 
     def __init__(self, reply):
         self.reply, self.killed = reply, False
+        self.timed_out = set()  # nothing has timed out
 
     def ensure_started(self):
         pass
