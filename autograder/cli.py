@@ -1,6 +1,7 @@
 """The `autograder` command: release, grade, sync, demo."""
 import argparse
 import contextlib
+import os
 import sys
 
 from autograder.course import Course
@@ -91,7 +92,9 @@ def cmd_demo(args):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
-    parser.add_argument("--course", default=None, help="course root (default: the kit's own folder)")
+    parser.add_argument("--course", default=None,
+                        help="course root (default: as nbgrader finds it, the current folder or the "
+                             "nearest one above it that holds nbgrader_config.py)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser("release", help="generate release/<name>/ and scan it for leaks")
@@ -135,7 +138,10 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.course is None:
-        from autograder.course import KIT_ROOT
+        from autograder.course import find_root
 
-        args.course = KIT_ROOT
+        args.course = find_root(os.getcwd())
+        if args.course is None:
+            sys.exit(f"autograder: no course here: neither {os.getcwd()} nor a folder above it holds "
+                     "nbgrader_config.py; run it inside a course, or pass --course PATH")
     sys.exit(args.run(args))

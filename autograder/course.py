@@ -45,6 +45,15 @@ class Assignment:
         return sum(cell.points for cell in self.test_cells)
 
 
+def find_root(start):
+    """The course a command run in `start` works on, as nbgrader finds it: `start` itself or the
+    nearest folder above it that holds nbgrader_config.py; None if there is none."""
+    for folder in [Path(start).resolve(), *Path(start).resolve().parents]:
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    return None
+
+
 class Course:
     """Paths of one course root: the kit's own repository, or a scratch course (the demo)."""
 

@@ -56,3 +56,24 @@ def test_one_pool_grades_several_assignments_with_the_same_processes(scratch_cou
     assert processes[0] == processes[1], (
         f"the second assignment was graded by processes {processes[1]}, not the first one's {processes[0]}: "
         "the grading processes (torch, the sandbox) were started twice")
+
+
+def test_a_course_is_found_as_nbgrader_finds_it_from_inside_it_or_below(kit, tmp_path):
+    from autograder import gradebook, synthetic
+    from tests.test_engine import NAME, make_course
+
+    course = make_course(tmp_path, kit, {"perfect": synthetic.perfect})
+    for where in (course.root, course.submitted_dir / "perfect"):
+        run = subprocess.run([sys.executable, "-m", "autograder", "grade", NAME, "-q", "--workers", "1",
+                              "--force"], cwd=where, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, f"graded from {where}:\n{run.stderr}"
+        assert sum(gradebook.scores(course, NAME)["perfect"].values()) == 8, (
+            f"graded from {where}, the copy's own gradebook should hold the grade")
+    assert not (kit.autograded_dir / "perfect").exists(), "the kit's own folder must not be touched"
+
+
+def test_outside_any_course_the_command_says_where_it_looked(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "param_count"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "no course here" in run.stderr and "--course" in run.stderr, run.stderr
