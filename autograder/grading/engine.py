@@ -16,6 +16,7 @@ from autograder.grading.remote import RemoteNamespace
 from autograder.grading.results import (
     ERROR,
     FAILED,
+    MAIN,
     PASSED,
     TIMEOUT,
     CellResult,
@@ -84,7 +85,7 @@ def grade_cell(assignment, cell, session, student, test_timeout):
     judge = Judge(assignment.name, student)
     for test in tests_for(assignment.name).cell(cell.grade_id):
         outcome.tests.append(run_test(session, test_timeout, test.name, False,
-                                      lambda test=test: test.function(student, judge)))
+                                      lambda test=test: test.function(student, judge), test.weight))
     return outcome
 
 
@@ -105,8 +106,14 @@ def importable(directory):
         sys.path.remove(str(directory))
 
 
-def run_test(session, test_timeout, name, visible, body):
+def run_test(session, test_timeout, name, visible, body, weight=MAIN):
     """Run one test body under a deadline; classify how it ended."""
+    result = _run_test(session, test_timeout, name, visible, body)
+    result.weight = weight
+    return result
+
+
+def _run_test(session, test_timeout, name, visible, body):
     session.deadline = time.monotonic() + test_timeout
     try:
         session.ensure_started()
