@@ -1,0 +1,90 @@
+"""Graded as a careful human would: correct code written in common styles, with a slip at the
+edge, loses a small share of its cell, not the cell; idiomatic correct code gets full marks; a
+real bug at the edge (an overflowing tanh) loses points and is named.
+"""
+import json
+import textwrap
+
+import pytest
+
+from autograder import feedback, synthetic
+from autograder.grading.results import PASSED
+from tests.conftest import explain, grade_text, released_notebook
+
+# Public solutions of CS231n's rnn_layers.py consume their cache.
+BACKWARD_POPS_THE_CACHE = '''
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+    dprev_h = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t, :], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev_h, cache.pop())
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return dx, dprev_h, dWx, dWh, db
+'''
+
+STEP_BACKWARD_SCALES_IN_PLACE = '''
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    dnext_h *= 1 - next_h ** 2
+    return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(axis=0)
+'''
+
+TANH_FROM_EXPONENTIALS = '''
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    a = x.dot(Wx) + prev_h.dot(Wh) + b
+    next_h = (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a))
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+'''
+
+
+def grade_with(kit, tmp_path, name, sources, cells):
+    definitions = {}
+    for source in sources:
+        source = textwrap.dedent(source).strip() + "\n"
+        definitions[source.split("def ", 1)[1].split("(", 1)[0]] = source
+    text = synthetic.dump(synthetic.solved(name, released_notebook(kit, name), definitions))
+    return grade_text(kit, name, text, tmp_path, only=cells)
+
+
+def only_cell(result):
+    (cell,) = result.cells
+    return cell
+
+
+@pytest.mark.parametrize("source, grade_id", [(BACKWARD_POPS_THE_CACHE, "test_rnn_backward"),
+                                              (STEP_BACKWARD_SCALES_IN_PLACE, "test_rnn_step_backward")],
+                         ids=["cache-pop", "dnext_h-in-place"])
+def test_a_side_effect_costs_a_small_share_of_a_correct_cell(kit, tmp_path, source, grade_id):
+    result = grade_with(kit, tmp_path, "forward", [source], [grade_id])
+    cell = only_cell(result)
+    failed = [t for t in cell.tests if t.status != PASSED]
+    assert failed and all(not t.visible and t.weight < 1 for t in failed), explain(result)
+    assert 0.75 * cell.max_points <= cell.points < cell.max_points, (
+        f"correct gradients with a side effect should keep most of the cell:\n{explain(result)}")
+
+
+def test_feedback_shows_what_a_slip_cost(kit, tmp_path):
+    result = grade_with(kit, tmp_path, "forward", [BACKWARD_POPS_THE_CACHE], ["test_rnn_backward"])
+    cell = only_cell(result)
+    lost = round(cell.max_points - cell.points, 2)
+    text = feedback.report(result)
+    assert f"{cell.points:g} / {cell.max_points:g}" in text and f"worth {lost:g} of 4" in text, text
+    data = feedback.gradescope(result)
+    assert data["tests"][0]["score"] == cell.points, json.dumps(data, indent=1)
+    worth = [t["worth"] for t in data["tests"][0]["extra_data"]["tests"]]
+    assert sorted(worth) == sorted(round(cell.share(t), 2) for t in cell.tests) and abs(sum(worth) - 4) < 0.05
+
+
+def test_a_tanh_of_exponentials_loses_points_and_is_named(kit, tmp_path):
+    result = grade_with(kit, tmp_path, "forward", [TANH_FROM_EXPONENTIALS],
+                        ["test_rnn_step_forward", "test_rnn_forward", "test_rnn_backward"])
+    for cell in result.cells[:2]:
+        messages = " ".join(t.message for t in cell.tests if t.status != PASSED)
+        assert 0 < cell.points < cell.max_points, explain(result)
+        assert "overflow" in messages and "np.tanh" in messages, explain(result)
+    assert result.cells[2].points == result.cells[2].max_points, explain(result)
