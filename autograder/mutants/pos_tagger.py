@@ -377,6 +377,13 @@ def accuracy_by_hand(logits, tags):
     return float((logits.argmax(dim=-1)[real] == tags[real]).double().mean())
 
 
+@catalog.alternative("float32_accuracy", replaces="accuracy", cells=("test_accuracy",))
+def accuracy_as_a_float32_mean(logits, tags):
+    # The idiomatic PyTorch way: a float32 mean, 0.5789473652... where 11 / 19 is 0.5789473684...
+    real = tags != IGNORE
+    return (logits.argmax(dim=-1)[real] == tags[real]).float().mean().item()
+
+
 @catalog.alternative("masks_by_hand", replaces="build_vocab")
 def vocab_by_frequency(sentences, min_freq=1):
     counts = Counter(word for sentence in sentences for word, _ in sentence)
