@@ -7,8 +7,17 @@ import textwrap
 
 import pytest
 
-from autograder import feedback, synthetic
-from autograder.grading.results import PASSED
+from autograder import feedback, gradebook, synthetic
+from autograder.grading.results import (
+    ERROR,
+    FAILED,
+    MAIN,
+    PASSED,
+    CellResult,
+    NotebookResult,
+    TestResult,
+)
+from autograder.hidden.registry import RULE, HiddenTests
 from tests.conftest import explain, grade_text, released_notebook
 
 # Public solutions of CS231n's rnn_layers.py consume their cache.
@@ -88,3 +97,79 @@ def test_a_tanh_of_exponentials_loses_points_and_is_named(kit, tmp_path):
         assert 0 < cell.points < cell.max_points, explain(result)
         assert "overflow" in messages and "np.tanh" in messages, explain(result)
     assert result.cells[2].points == result.cells[2].max_points, explain(result)
+
+
+# Correct-looking, but Python's max() skips a nan: torch's inf-norm of a nan gradient is nan.
+CLIP_WITH_PYTHON_MAX = '''
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    if norm_type == float("inf"):
+        total = torch.tensor(max(g.abs().max().item() for g in grads), dtype=grads[0].dtype)
+    else:
+        total = sum(g.abs().pow(norm_type).sum() for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not torch.isfinite(total):
+        raise RuntimeError("non-finite total norm")
+    coef = min(1.0, max_norm / (float(total) + 1e-6))
+    for g in grads:
+        g.mul_(coef)
+    return total
+'''
+
+ACCURACY_AS_A_FLOAT32_MEAN = '''
+def accuracy(logits, tags):
+    pred = logits.argmax(dim=-1)
+    real = tags != -100
+    return (pred[real] == tags[real]).float().mean().item()
+'''
+
+
+def test_an_edge_case_costs_a_small_share(kit, tmp_path):
+    result = grade_with(kit, tmp_path, "clipping", [CLIP_WITH_PYTHON_MAX], ["test_clip_grad_norm"])
+    cell = only_cell(result)
+    failed = [t for t in cell.tests if t.status != PASSED]
+    assert len(failed) == 1 and failed[0].weight < 1, explain(result)
+    assert 0.85 * cell.max_points <= cell.points < cell.max_points, explain(result)
+
+
+def test_an_idiomatic_float32_accuracy_gets_full_marks(kit, tmp_path):
+    result = grade_with(kit, tmp_path, "pos_tagger", [ACCURACY_AS_A_FLOAT32_MEAN], ["test_accuracy"])
+    assert result.score == result.max_score == 1, explain(result)
+
+
+def test_a_cell_splits_by_weight_and_a_rule_alone_earns_nothing():
+    def cell(*statuses):
+        weights = [MAIN, MAIN, RULE]
+        return CellResult("c", 3.0, [TestResult(f"t{i}", status, weight=w)
+                                     for i, (status, w) in enumerate(zip(statuses, weights))])
+    assert cell(PASSED, PASSED, PASSED).points == 3.0
+    assert cell(PASSED, PASSED, FAILED).points == round(3 * 2 / 2.2, 2)
+    assert cell(PASSED, FAILED, PASSED).points == round(3 * 1.2 / 2.2, 2)
+    # Code that does nothing also leaves its inputs alone: that share needs working code beside it.
+    assert cell(FAILED, ERROR, PASSED).points == 0
+
+
+def test_an_undeclared_hidden_test_weighs_as_correctness():
+    tests = HiddenTests("example")
+    tests.test("cell")(lambda student, judge: None)
+    tests.test("cell", weight=RULE)(lambda student, judge: None)
+    assert [t.weight for t in tests.cell("cell")] == [MAIN, RULE]
+
+
+def test_the_gradebook_holds_the_partial_score(kit, tmp_path):
+    from tests.test_engine import NAME, make_course
+
+    course = make_course(tmp_path, kit, {})
+    gradebook.ensure_registered(course, NAME)
+    cells = course.assignment(NAME).test_cells
+    partial = CellResult(cells[0].grade_id, cells[0].points,
+                         [TestResult("visible", PASSED), TestResult("rule", FAILED, weight=RULE, visible=False)])
+    result = NotebookResult("alice", NAME, [partial, *(CellResult(c.grade_id, c.points, [TestResult("t", PASSED)])
+                                                        for c in cells[1:])])
+    gradebook.record(course, result)
+    stored = gradebook.scores(course, NAME)["alice"]
+    assert 0 < stored[cells[0].grade_id] == partial.points < cells[0].points, stored
+    assert sum(stored.values()) == result.score
