@@ -90,3 +90,42 @@ def test_clipping_regimes_are_what_the_plot_cell_measures():
     orders = round(math.log10(measured["3.0"][1] / measured["3.0"][2]))
     assert_quoted(text, f"{['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][orders]} "
                         "orders of magnitude")
+
+
+def reference_gap_in_points(seed):
+    """The graded training run of pos_tagger, with the reference: accuracy minus the filtering optimum."""
+    import random
+
+    import solutions.pos_tagger as reference
+    from autograder.hidden import pos_tagger as hidden
+
+    train, test, word2id, tag2id, optimum = hidden.corpus()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the sandbox runs it
+    try:
+        with torch.random.fork_rng(devices=[]):
+            random.seed(seed)  # the notebook's seed_everything
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+            model = reference.RNNTagger(len(word2id), len(tag2id), **hidden.MODEL)
+            reference.train_tagger(model, train, word2id, tag2id, **hidden.TRAINING)
+            predicted = reference.predict(model, [[w for w, _ in s] for s in test], word2id, tag2id)
+    finally:
+        torch.set_num_threads(threads)
+    right = sum(p == t for tags, s in zip(predicted, test) for p, (_, t) in zip(tags, s))
+    return 100 * (right / sum(len(s) for s in test) - optimum)
+
+
+def test_pos_tagger_quotes_the_measured_distance_to_the_optimum():
+    text = " ".join(" ".join("".join(c["source"]).split()) for c in notebook("pos_tagger")["cells"]
+                    if c["cell_type"] == "markdown")
+    low, high = map(float, re.search(r"lands ([\d.]+) to ([\d.]+) points below it, over seeds 0 to 4", text).groups())
+    docs = (KIT_ROOT / "docs" / "pos_tagger.md").read_text(encoding="utf-8")
+    row = re.search(r"\| reference \(`nn.RNN`\) \| 0, 1, 2, 3, 4 \| ([-\d., ]+) \|", docs).group(1)
+    measured = [float(v) for v in row.split(",")]
+    assert (low, high) == (round(-max(measured), 1), round(-min(measured), 1)), (
+        f"the notebook quotes {low} to {high} points; docs/pos_tagger.md measured {measured}")
+    gap = reference_gap_in_points(0)
+    assert abs(gap - measured[0]) < 0.1 and low - 0.05 <= -gap <= high + 0.05, (
+        f"the graded run (seed 0) of the reference lands {gap:+.2f} points from the optimum; "
+        f"docs/pos_tagger.md says {measured[0]:+.2f}, the notebook {low} to {high} below")
