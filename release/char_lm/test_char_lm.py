@@ -118,18 +118,18 @@ def check_train_bptt(train_char_lm, CharRNN, seed_everything, watch_hidden_state
 
 
 def check_gradients_are_clipped(train_char_lm, CharRNN, seed_everything, ids, V):
-    """Clipped to a norm of 1e-12, the gradients should barely move the weights (the grader checks it too)."""
+    """Clipped to a norm of 1e-10, the gradients should barely move the weights (the grader checks it too)."""
     moved = {}
-    for clip in (1.0, 1e-12):
+    for clip in (2.0, 1e-10):
         seed_everything(0)
         model = call(CharRNN, V, embed_dim=8, hidden_size=16)
         before = [p.detach().clone() for p in model.parameters()]
         call(train_char_lm, model, ids, seq_len=16, batch_size=8, steps=6, lr=1e-2, clip=clip)
         moved[clip] = max((p.detach() - b).abs().max().item() for p, b in zip(model.parameters(), before))
-    assert moved[1.0] > 0, "train_char_lm did not change the model's parameters at all"
-    assert moved[1e-12] < 0.1 * moved[1.0], (
-        f"with clip=1e-12 the parameters moved {moved[1e-12]:.2e}, {moved[1e-12] / moved[1.0]:.0%} of what they "
-        "move with clip=1.0: are the gradients clipped (torch.nn.utils.clip_grad_norm_(model.parameters(), clip)) "
+    assert moved[2.0] > 0, "the parameters did not move at all while train_char_lm ran"
+    assert moved[1e-10] < 0.1 * moved[2.0], (
+        f"with clip=1e-10 the parameters moved {moved[1e-10]:.2e}, {moved[1e-10] / moved[2.0]:.0%} of what they "
+        "move with clip=2.0: are the gradients clipped (torch.nn.utils.clip_grad_norm_(model.parameters(), clip)) "
         "between backward and step?")
 
 
