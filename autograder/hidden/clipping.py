@@ -267,7 +267,8 @@ def gradient_through_time_equals_autograd(student, judge):
         if not equal(got, expected):
             fail(judge, "gradient_through_time", "gradient_through_time_of", (weights, x.clone()), got,
                  f"for x of shape {tuple(x.shape)} it returned {np.round(got, 6).tolist()}; autograd gives "
-                 f"{np.round(expected, 6).tolist()} (norm of d output[:, -1].sum() / d x[:, t], oldest first)",
+                 f"{np.round(expected, 6).tolist()}: entry t is one number, the 2-norm of the whole tensor "
+                 "d output[:, -1].sum() / d x[:, t] (all of N and D at once, not a norm per sample), oldest first",
                  equal)
 
 

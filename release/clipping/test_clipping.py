@@ -170,8 +170,9 @@ def check_gradient_through_time(gradient_through_time_of):
         assert got.shape == (T,), f"gradient_through_time returned shape {got.shape} for T={T}; expected ({T},)"
         assert close(got, expected, 1e-8), (
             f"gradient_through_time (N={N}, T={T}, D={D}, H={H}) returned {np.round(got, 6).tolist()}; "
-            f"autograd gives {np.round(expected.numpy(), 6).tolist()} (entry t: the norm of "
-            "d output[:, -1].sum() / d x[:, t], oldest step first)")
+            f"autograd gives {np.round(expected.numpy(), 6).tolist()} (entry t: the 2-norm of the whole "
+            "gradient tensor d output[:, -1].sum() / d x[:, t], over all N samples and D features together, "
+            "not per sample; oldest step first)")
 
 
 def check_simulate_gradient_flow(simulate_gradient_flow):
