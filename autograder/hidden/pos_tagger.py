@@ -15,7 +15,7 @@ import torch
 
 from autograder.data.tagged_corpus import SPLITS, default_hmm, optimal_accuracy, sample_sentences
 from autograder.grading.judge import FLOAT32_RTOL, as_float, call, close_float, rel_error, same
-from autograder.hidden.registry import RULE, HiddenTests
+from autograder.hidden.registry import EDGE, RULE, HiddenTests
 
 tests = HiddenTests("pos_tagger")
 SEED = 20261124
@@ -358,6 +358,23 @@ def masked_loss_is_the_mean_over_real_tokens_of_padded_batches(student, judge):
                        f"expected the scalar tensor {expected.item():.6f}, the mean cross-entropy of the "
                        f"{int(real.sum())} real tokens out of {tags.numel()} positions",
                        lambda got, mutant, tolerance=tolerance: close_loss(got, mutant, tolerance))
+
+
+@tests.test("test_masked_loss", weight=EDGE)
+def masked_loss_stays_finite_at_logits_in_the_hundreds(student, judge):
+    rng, g = random.Random(SEED + 52), torch.Generator().manual_seed(SEED + 52)
+    cases = [padded_logits(rng, g) for _ in range(4)]
+    cases = [(100 * logits, tags) for logits, tags in cases]  # exp(300) is inf in float32
+
+    def equal(got, output):
+        both_inf = all(isinstance(v, torch.Tensor) and v.numel() == 1 and not torch.isfinite(v).all()
+                       for v in (got, output))
+        return both_inf or close_loss(got, output, 1e-5)
+    for (logits, tags), got in zip(cases, judge.each("masked_loss", [call(*case) for case in cases])):
+        expected = judge.expected("masked_loss", logits, tags)
+        if not close_loss(got, expected, 1e-5):
+            judge.fail("masked_loss", (logits, tags), {}, got,
+                       f"with logits in the hundreds expected the scalar tensor {expected.item():.4f}, finite", equal)
 
 
 @tests.test("test_masked_loss", weight=RULE)

@@ -249,6 +249,16 @@ def classes_not_in_dimension_1(logits, tags):
     return F.cross_entropy(logits, tags, ignore_index=IGNORE)
 
 
+@catalog.mutant("masked_loss", says="the cross-entropy is the log of a softmax: at logits in the hundreds the "
+                                    "softmax of a wrong tag underflows to 0 and its log is -inf, so the loss is inf. "
+                                    "F.cross_entropy (or F.log_softmax) works from the logits and stays finite.",
+                cells=("test_masked_loss",))
+def log_of_softmax(logits, tags):
+    real = tags != IGNORE
+    log_probabilities = torch.log(torch.softmax(logits[real], dim=-1))
+    return -log_probabilities.gather(1, tags[real].unsqueeze(1)).mean()
+
+
 @catalog.mutant("accuracy", says="padding positions were counted as tokens (always wrong): divide by the "
                                  "number of real tokens only.", cells=("test_accuracy",))
 def accuracy_counts_pads(logits, tags):
