@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from autograder import feedback, gradebook, synthetic
+from autograder.course import KIT_ROOT
 from autograder.grading.results import (
     ERROR,
     FAILED,
@@ -18,24 +19,10 @@ from autograder.grading.results import (
     TestResult,
 )
 from autograder.hidden.registry import RULE, HiddenTests
+from autograder.mutants import catalog_for
 from tests.conftest import explain, grade_text, released_notebook
 
-# Public solutions of CS231n's rnn_layers.py consume their cache.
-BACKWARD_POPS_THE_CACHE = '''
-def rnn_backward(dh, cache):
-    N, T, H = dh.shape
-    D = cache[0][0].shape[1]
-    dx = np.zeros((N, T, D))
-    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
-    dprev_h = np.zeros((N, H))
-    for t in reversed(range(T)):
-        dx[:, t, :], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dprev_h, cache.pop())
-        dWx += dWx_t
-        dWh += dWh_t
-        db += db_t
-    return dx, dprev_h, dWx, dWh, db
-'''
-
+# A public CS231n-style solution: correct gradients, but it scales its argument in place.
 STEP_BACKWARD_SCALES_IN_PLACE = '''
 def rnn_step_backward(dnext_h, cache):
     x, prev_h, Wx, Wh, next_h = cache
@@ -65,22 +52,32 @@ def only_cell(result):
     return cell
 
 
-@pytest.mark.parametrize("source, grade_id", [(BACKWARD_POPS_THE_CACHE, "test_rnn_backward"),
-                                              (STEP_BACKWARD_SCALES_IN_PLACE, "test_rnn_step_backward")],
-                         ids=["cache-pop", "dnext_h-in-place"])
-def test_a_side_effect_costs_a_small_share_of_a_correct_cell(kit, tmp_path, source, grade_id):
-    result = grade_with(kit, tmp_path, "forward", [source], [grade_id])
+def side_effects():
+    """Correct code with a side effect: public solutions' `cache.pop()` and `dh[:, t] += ...` (the
+    catalog's mutants), and one scaling `dnext_h` in place."""
+    catalog = catalog_for("forward")
+    for name in ("backward_pops_cache", "backward_mutates_dh", "softmax_shifts_in_place"):
+        yield pytest.param(list(catalog[name].sources.values()), catalog[name].cells[0], id=name)
+    yield pytest.param([STEP_BACKWARD_SCALES_IN_PLACE], "test_rnn_step_backward", id="dnext_h-scaled-in-place")
+
+
+@pytest.mark.parametrize("sources, grade_id", list(side_effects()))
+def test_a_side_effect_costs_a_small_share_of_a_correct_cell(kit, tmp_path, sources, grade_id):
+    result = grade_with(kit, tmp_path, "forward", sources, [grade_id])
     cell = only_cell(result)
     failed = [t for t in cell.tests if t.status != PASSED]
     assert failed and all(not t.visible and t.weight < 1 for t in failed), explain(result)
     assert 0.75 * cell.max_points <= cell.points < cell.max_points, (
-        f"correct gradients with a side effect should keep most of the cell:\n{explain(result)}")
+        f"correct code with a side effect should keep most of the cell:\n{explain(result)}")
 
 
 def test_feedback_shows_what_a_slip_cost(kit, tmp_path):
-    result = grade_with(kit, tmp_path, "forward", [BACKWARD_POPS_THE_CACHE], ["test_rnn_backward"])
+    pops = catalog_for("forward")["backward_pops_cache"]
+    result = grade_with(kit, tmp_path, "forward", pops.sources.values(), ["test_rnn_backward"])
     cell = only_cell(result)
     lost = round(cell.max_points - cell.points, 2)
+    readme = " ".join((KIT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"gets {cell.points:g} of 4, not 0" in readme, "the README quotes this case's score"
     text = feedback.report(result)
     assert f"{cell.points:g} / {cell.max_points:g}" in text and f"worth {lost:g} of 4" in text, text
     data = feedback.gradescope(result)
