@@ -123,9 +123,11 @@ def check_gradients_are_clipped(train_char_lm, CharRNN, seed_everything, ids, V)
     for clip in (2.0, 1e-10):
         seed_everything(0)
         model = call(CharRNN, V, embed_dim=8, hidden_size=16)
-        before = [p.detach().clone() for p in model.parameters()]
+        # state_dict(destination={}): a plain dict, which the grader can read across its sandbox wall.
+        before = {key: value.clone() for key, value in model.state_dict(destination={}).items()}
         call(train_char_lm, model, ids, seq_len=16, batch_size=8, steps=6, lr=1e-2, clip=clip)
-        moved[clip] = max((p.detach() - b).abs().max().item() for p, b in zip(model.parameters(), before))
+        after = model.state_dict(destination={})
+        moved[clip] = max((after[key] - value).abs().max().item() for key, value in before.items())
     assert moved[2.0] > 0, "the parameters did not move at all while train_char_lm ran"
     assert moved[1e-10] < 0.1 * moved[2.0], (
         f"with clip=1e-10 the parameters moved {moved[1e-10]:.2e}, {moved[1e-10] / moved[2.0]:.0%} of what they "
