@@ -129,3 +129,88 @@ def test_pos_tagger_quotes_the_measured_distance_to_the_optimum():
     assert abs(gap - measured[0]) < 0.1 and low - 0.05 <= -gap <= high + 0.05, (
         f"the graded run (seed 0) of the reference lands {gap:+.2f} points from the optimum; "
         f"docs/pos_tagger.md says {measured[0]:+.2f}, the notebook {low} to {high} below")
+
+
+def vector(values):
+    """A row as the notebooks print it: (0.0997,\\ 0.1974,\\ 0.2913)."""
+    values = values.detach().tolist() if isinstance(values, torch.Tensor) else values
+    return "(" + ",\\ ".join(f"{v:.4f}" for v in values) + ")"
+
+
+def test_forward_worked_example_is_autograd_s():
+    Wx = (torch.arange(1, 7, dtype=torch.float64).reshape(2, 3) / 10).requires_grad_(True)
+    Wh = (torch.arange(1, 10, dtype=torch.float64).reshape(3, 3) / 10).requires_grad_(True)
+    b = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    h0 = torch.zeros(1, 3, dtype=torch.float64, requires_grad=True)
+    xs = [torch.tensor([[1.0, 0.0]], dtype=torch.float64, requires_grad=True),
+          torch.tensor([[0.0, 1.0]], dtype=torch.float64, requires_grad=True),
+          torch.tensor([[1.0, -1.0]], dtype=torch.float64, requires_grad=True)]
+    pre, states, h = [], [], h0
+    for x in xs:
+        a = x @ Wx + h @ Wh + b
+        h = torch.tanh(a)
+        for value in (a, h):
+            value.retain_grad()
+        pre.append(a)
+        states.append(h)
+    states[-1].sum().backward()
+
+    assert_quoted(text_of("forward", "step_forward"), f"$h_1 = \\tanh(a_1) = {vector(states[0][0])}$")
+    forward_rows = [f"| {t + 1} | ${vector(xs[t][0])}$ | ${vector(pre[t][0])}$ | ${vector(states[t][0])}$ |"
+                    for t in range(3)]
+    assert_quoted(text_of("forward", "sequence_forward"), *forward_rows)
+    backward_rows = [f"| {t + 1} | ${vector(states[t].grad[0])}$ | ${vector(pre[t].grad[0])}$ | "
+                     f"${vector(xs[t].grad[0])}$ |" for t in reversed(range(3))]
+    assert_quoted(text_of("forward", "bptt"), *backward_rows, f"= {vector(h0.grad[0])}$, `db`",
+                  f"= {vector(b.grad)}$, `dWh`", f"first row is ${vector(Wh.grad[0])}$")
+
+
+def latex(n):
+    """12800 as the notebooks typeset it inside $...$: 12{,}800."""
+    return f"{n:,}".replace(",", "{,}")
+
+
+def test_param_count_figures_are_pytorch_s():
+    from solutions.param_count import textbook_rnn_params
+
+    def sizes(rnn, layer=0):
+        return [p.numel() for name, p in rnn.named_parameters() if name.endswith(f"_l{layer}")]
+
+    small, big, stacked = nn.RNN(10, 20), nn.RNN(100, 128), nn.RNN(10, 20, num_layers=2)
+    ih, hh, b1, b2 = sizes(small)
+    assert_quoted(text_of("param_count", "elman"), f"${ih} + {hh} + {b1 + b2} = {ih + hh + b1 + b2}$")
+    ih, hh, b1, b2 = sizes(big)
+    assert_quoted(text_of("param_count", "elman"),
+                  f"${latex(ih)} + {latex(hh)} + {b1 + b2} = {latex(sum(p.numel() for p in big.parameters()))}$")
+    assert_quoted(text_of("param_count", "gates_layers"), f"= {sum(sizes(stacked, 1))}$",
+                  f"**{sum(p.numel() for p in stacked.parameters()):,}** in all")
+    assert_quoted(text_of("param_count", "textbook"), f"= {latex(textbook_rnn_params(50, 128, 10))}$")
+
+
+def test_memory_figures_are_what_pytorch_and_the_reference_give():
+    from solutions.memory import format_bytes, max_seq_len, training_state_bytes
+
+    one = nn.RNN(256, 256, batch_first=True)
+    two = nn.RNN(256, 256, num_layers=2, bidirectional=True, batch_first=True)
+    with torch.no_grad():
+        x = torch.zeros(32, 100, 256)
+        (output, h_n), (output2, h_n2) = one(x), two(x)
+    nbytes = [t.element_size() * t.numel() for t in (output, h_n, output2, h_n2)]
+    assert_quoted(text_of("memory", "bptt"), f"= {latex(output.numel())}$ numbers",
+                  f"$= {latex(nbytes[0])}$ bytes in float32")
+    assert_quoted(text_of("memory", "outputs"), f"= {latex(nbytes[0])}$ bytes", f"= {latex(nbytes[1])}$ bytes",
+                  f"$(32, 100, 512)$: {nbytes[2]:,} bytes", f"$(4, 32, 256)$: {nbytes[3]:,} bytes")
+    params = sum(p.numel() for p in nn.RNN(100, 128).parameters())
+    state = training_state_bytes(params, "adam")
+    assert_quoted(text_of("memory", "training_state"), f"has {params:,} parameters",
+                  f"= {latex(state)}$ bytes of training state ({format_bytes(state)})")
+    assert_quoted(text_of("memory", "inverse"), f"$T = {latex(max_seq_len(2 ** 30, 32, 256))}$",
+                  f"$T = {latex(max_seq_len(2 ** 30, 32, 256, num_layers=2, bidirectional=True))}$",
+                  f"gives $T = {latex(max_seq_len(10 ** 9, 32, 256))}$")
+    floppy = 1440 * 1024
+    assert_quoted(text_of("memory", "units"), f"$3{{,}}276{{,}}800 / 10^6 = {nbytes[0] / 1e6:g}$ MB",
+                  f"$3{{,}}276{{,}}800 / 2^{{20}} = {nbytes[0] / 2 ** 20:g}$ MiB",
+                  f"really held {floppy:,} bytes ({format_bytes(floppy)[:-4]} MiB, "
+                  f"{format_bytes(floppy, binary=False)[:-3]} MB)",
+                  f'`format_bytes(3276800)` is `"{format_bytes(3276800)}"`',
+                  f'`format_bytes(3276800, binary=False)` is `"{format_bytes(3276800, binary=False)}"`')
