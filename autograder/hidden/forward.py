@@ -389,6 +389,23 @@ def rnn_backward_is_the_gradient_of_your_rnn_forward(student, judge):
                  f"rnn_forward, {problem}: your backward is not the derivative of your forward")
 
 
+@tests.test("test_rnn_backward", weight=EDGE)
+def rnn_backward_on_a_long_sequence(student, judge):
+    """T = 400: a loop, not a recursion (Python stops at 1,000 frames), and no step lost on the way."""
+    rng = np.random.default_rng(SEED + 17)
+    N, T, D, H = 2, 400, 3, 4
+    args = draw(rng, N, T, D, H)
+    dh = rng.normal(size=(N, T, H))
+    h, cache = ask(student.rnn_forward, *args)
+    got = ask(student.rnn_backward, dh, cache)
+
+    def run(ns):
+        h, cache = ns["rnn_forward"](*args)
+        return (h, *ns["rnn_backward"](dh.copy(), cache))
+    check(judge, backward_call(N, T, D, H), (h, *tuple_or_nothing(got)), BACKWARD_FUNCTIONS, run,
+          ("h (from rnn_forward)", *SEQUENCE_GRADIENTS))
+
+
 def backward_setup():
     rng = np.random.default_rng(SEED + 9)
     return draw(rng, 2, 3, 4, 3), rng.normal(size=(2, 3, 3))
