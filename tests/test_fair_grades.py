@@ -170,3 +170,20 @@ def test_the_gradebook_holds_the_partial_score(kit, tmp_path):
     stored = gradebook.scores(course, NAME)["alice"]
     assert 0 < stored[cells[0].grade_id] == partial.points < cells[0].points, stored
     assert sum(stored.values()) == result.score
+
+
+# Correct, but returns the norm as clip_grad_norm_ gives it: a 0-d tensor, where the contract says float.
+TRAIN_STEP_RETURNS_A_TENSOR_NORM = '''
+def train_step(model, loss_fn, inputs, targets, optimizer, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    norm = clip_grad_norm(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), norm
+'''
+
+
+def test_a_number_returned_as_a_0_d_tensor_is_a_float(kit, tmp_path):
+    result = grade_with(kit, tmp_path, "clipping", [TRAIN_STEP_RETURNS_A_TENSOR_NORM], ["test_train_step"])
+    assert result.score == result.max_score, explain(result)
