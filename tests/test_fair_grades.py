@@ -17,6 +17,7 @@ from autograder.grading.results import (
     CellResult,
     NotebookResult,
     TestResult,
+    result_from_dict,
 )
 from autograder.hidden.registry import RULE, HiddenTests
 from autograder.mutants import catalog_for
@@ -166,6 +167,8 @@ def test_the_gradebook_holds_the_partial_score(kit, tmp_path):
                          [TestResult("visible", PASSED), TestResult("rule", FAILED, weight=RULE, visible=False)])
     result = NotebookResult("alice", NAME, [partial, *(CellResult(c.grade_id, c.points, [TestResult("t", PASSED)])
                                                         for c in cells[1:])])
+    # Graded results travel from the grading processes as dicts: the weights go with them.
+    result = result_from_dict(result.to_dict())
     gradebook.record(course, result)
     stored = gradebook.scores(course, NAME)["alice"]
     assert 0 < stored[cells[0].grade_id] == partial.points < cells[0].points, stored
