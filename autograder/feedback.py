@@ -16,14 +16,25 @@ def test_label(test):
     return test.name if test.visible else "hidden test"
 
 
+def lost(cell, test):
+    """What a test that did not pass says, with its share of the cell: what it cost."""
+    return (f"{test_label(test)} (worth {round(cell.share(test), 2):g} of {cell.max_points:g}, lost): "
+            f"{test.status}: {test.message}")
+
+
+def lost_tests(cell):
+    lines = [lost(cell, t) for t in cell.tests if t.status != PASSED]
+    if lines and cell.points == 0 < cell.max_points and any(t.status == PASSED for t in cell.tests):
+        lines.append("the small shares (a rule, an edge case) count only once the main checks pass")
+    return lines
+
+
 def report(result):
     lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g}"]
     lines += [f"  ! {problem}" for problem in result.problems]
     for cell in result.cells:
         lines.append(f"  [{cell.status:>7}] {cell.grade_id}: {cell.points:g} / {cell.max_points:g}")
-        for test in cell.tests:
-            if test.status != PASSED:
-                lines.append(f"      {test_label(test)}: {test.status}: {test.message}")
+        lines += [f"      {line}" for line in lost_tests(cell)]
     return "\n".join(lines) + "\n"
 
 
@@ -32,12 +43,13 @@ def gradescope(result):
     (failed, error or timeout) is also in `tags`, `extra_data` and the start of `output`."""
     tests = []
     for cell in result.cells:
-        messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
+        messages = lost_tests(cell)
         tests.append({"name": cell.grade_id, "score": cell.points, "max_score": cell.max_points,
                       "status": "passed" if cell.status == PASSED else "failed",
                       "output": "\n".join([f"[{cell.status}]", *messages]), "tags": [cell.status],
                       "extra_data": {"outcome": cell.status,
-                                     "tests": [{"name": test_label(t), "status": t.status} for t in cell.tests]},
+                                     "tests": [{"name": test_label(t), "status": t.status,
+                                                "worth": round(cell.share(t), 2)} for t in cell.tests]},
                       "visibility": "visible"})
     return {"score": result.score, "max_score": result.max_score, "tests": tests,
             "output": "\n".join(result.problems), "visibility": "visible",
@@ -64,7 +76,7 @@ def autograded_notebook(assignment, result, submitted_path):
 def _output(cell):
     if cell.status == PASSED:
         return {"output_type": "stream", "name": "stdout", "text": "passed\n"}
-    messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
+    messages = [f"{cell.points:g} / {cell.max_points:g}", *lost_tests(cell)]
     return {"output_type": "error", "ename": cell.status, "evalue": "; ".join(messages), "traceback": messages}
 
 

@@ -1,12 +1,16 @@
 """The char_lm reference solution, checked against PyTorch and first principles."""
 import math
+import sys
 
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from autograder.course import KIT_ROOT
 from autograder.data.markov_text import context_entropy, random_source
 from autograder.hidden import char_lm as hidden
+from autograder.mutants import catalog_for
 from solutions import char_lm as ref
 
 
@@ -96,3 +100,19 @@ def test_the_graded_source_needs_two_characters_of_context():
     gap = context_entropy(source, 1) - source.entropy_rate()
     # A model that only learned bigrams would fail by a wide margin.
     assert gap > 3 * hidden.EXCESS_BITS_ALLOWED, f"one character of context costs only {gap:.3f} bits more"
+
+
+def test_the_public_checks_catch_training_without_clipping():
+    """The hidden tests grade clipping in train_char_lm; so do the public checks a student runs."""
+    sys.path.insert(0, str(KIT_ROOT / "assignments" / "char_lm"))
+    try:
+        import test_char_lm as public
+    finally:
+        sys.path.remove(str(KIT_ROOT / "assignments" / "char_lm"))
+    ids, V = public.repeated_sentence_ids()
+    with torch.random.fork_rng(devices=[]):
+        public.check_gradients_are_clipped(ref.train_char_lm, ref.CharRNN, torch.manual_seed, ids, V)
+        unclipped = catalog_for("char_lm")["no_clipping"].namespace(ref)
+        with pytest.raises(AssertionError, match="clip_grad_norm_"):
+            public.check_gradients_are_clipped(unclipped["train_char_lm"], unclipped["CharRNN"], torch.manual_seed,
+                                               ids, V)

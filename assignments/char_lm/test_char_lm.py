@@ -114,6 +114,25 @@ def check_train_bptt(train_char_lm, CharRNN, seed_everything, watch_hidden_state
     assert log.count("detached") >= len(log) // 2, (
         f"the model was called with a fresh state ('none') {log.count('none')} times out of {len(log)}: "
         "carry the hidden state from one chunk to the next")
+    check_gradients_are_clipped(train_char_lm, CharRNN, seed_everything, ids, V)
+
+
+def check_gradients_are_clipped(train_char_lm, CharRNN, seed_everything, ids, V):
+    """Clipped to a norm of 1e-10, the gradients should barely move the weights (the grader checks it too)."""
+    moved = {}
+    for clip in (2.0, 1e-10):
+        seed_everything(0)
+        model = call(CharRNN, V, embed_dim=8, hidden_size=16)
+        # state_dict(destination={}): a plain dict, which the grader can read across its sandbox wall.
+        before = {key: value.clone() for key, value in model.state_dict(destination={}).items()}
+        call(train_char_lm, model, ids, seq_len=16, batch_size=8, steps=6, lr=1e-2, clip=clip)
+        after = model.state_dict(destination={})
+        moved[clip] = max((after[key] - value).abs().max().item() for key, value in before.items())
+    assert moved[2.0] > 0, "the parameters did not move at all while train_char_lm ran"
+    assert moved[1e-10] < 0.1 * moved[2.0], (
+        f"with clip=1e-10 the parameters moved {moved[1e-10]:.2e}, {moved[1e-10] / moved[2.0]:.0%} of what they "
+        "move with clip=2.0: are the gradients clipped (torch.nn.utils.clip_grad_norm_(model.parameters(), clip)) "
+        "between backward and step?")
 
 
 def check_train_learns(train_char_lm, CharRNN, seed_everything):

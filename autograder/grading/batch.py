@@ -35,7 +35,7 @@ from autograder.grading.results import (
 from autograder.grading.task import grade_files, pool_initializer
 from autograder.notebook.read import NotebookError, read_code
 
-ENGINE_VERSION = "4"  # bump when grading itself changes: every stamp becomes stale
+ENGINE_VERSION = "5"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
 RESULT = ".autograder-result.json"
 COUNTED = {PASSED: "passed", FAILED: "failed", ERROR: "errored", TIMEOUT: "timed-out"}

@@ -24,6 +24,7 @@ from autograder.grading.remote import RemoteNamespace
 from autograder.grading.results import (
     ERROR,
     FAILED,
+    MAIN,
     PASSED,
     TIMEOUT,
     CellResult,
@@ -113,7 +114,7 @@ def grade_cell(assignment, cell, session, student, clock):
     judge = Judge(assignment.name, student)
     for test in tests_for(assignment.name).cell(cell.grade_id):
         outcome.tests.append(run_test(session, clock, test.name, False,
-                                      lambda test=test: test.function(student, judge)))
+                                      lambda test=test: test.function(student, judge), test.weight))
     return outcome
 
 
@@ -134,8 +135,14 @@ def importable(directory):
         sys.path.remove(str(directory))
 
 
-def run_test(session, clock, name, visible, body):
+def run_test(session, clock, name, visible, body, weight=MAIN):
     """Run one test body under a deadline; classify how it ended."""
+    result = _run_test(session, clock, name, visible, body)
+    result.weight = weight
+    return result
+
+
+def _run_test(session, clock, name, visible, body):
     remaining = clock.remaining()
     if remaining <= 0:
         return TestResult(name, TIMEOUT, f"not run: your submission used up its total time budget of "

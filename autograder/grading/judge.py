@@ -36,7 +36,10 @@ def _short(value, limit=60):
 
 
 def same(got, expected):
-    """Exact equality of plain data, strict about types that matter (a bool is not a 1)."""
+    """Exact equality of plain data, strict about types that matter (a bool is not a 1). A numpy
+    scalar counts as the Python number it holds, as it does once it crosses the sandbox wall."""
+    if isinstance(got, np.generic) and not isinstance(got, np.bool_):
+        got = got.item()
     if isinstance(expected, bool) or isinstance(got, bool):
         return type(got) is type(expected) and got == expected
     if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
@@ -50,6 +53,36 @@ def same(got, expected):
     if isinstance(expected, np.ndarray):
         return isinstance(got, np.ndarray) and got.shape == expected.shape and np.array_equal(got, expected)
     return type(got) is type(expected) and got == expected
+
+
+def as_float(value):
+    """A Python float from a number where a contract says float: a float or int, a numpy scalar,
+    a 0-d array or tensor (`loss`, `(pred == tags).float().mean()`); None for anything else
+    (a bool, a string, a longer array)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) or type(value).__name__ == "Tensor":
+        if tuple(value.shape) == () and str(value.dtype).split(".")[-1].startswith(("float", "int", "uint",
+                                                                                    "bfloat")):
+            return float(value.item())
+    return None
+
+
+def close_float(got, expected, rtol):
+    """`got` (converted as by as_float) within `rtol` of the float `expected`; nan only for nan."""
+    got = as_float(got)
+    if got is None:
+        return False
+    if math.isnan(expected) or math.isnan(got):
+        return math.isnan(expected) and math.isnan(got)
+    return math.isclose(got, expected, rel_tol=rtol, abs_tol=rtol * 1e-3)
+
+
+# The relative tolerance for a quantity naturally computed in float32 (a mean, a cross-entropy):
+# a few of its ulps, and room for another order of summation.
+FLOAT32_RTOL = 1e-5
 
 
 def rel_error(got, expected):

@@ -4,6 +4,10 @@ from dataclasses import asdict, dataclass, field
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 # A cell's status is its worst test's, in this order.
 SEVERITY = [PASSED, FAILED, ERROR, TIMEOUT]
+# A test's weight is its share of its cell, relative to the others'. Correctness carries MAIN
+# (the default, also of the visible checks); the authors give rules ("leave your inputs alone",
+# "a second call agrees") and edge cases smaller weights beside the hidden tests.
+MAIN = 1.0
 
 
 @dataclass
@@ -13,6 +17,7 @@ class TestResult:
     status: str
     message: str = ""
     visible: bool = True  # a public check, or a hidden test (whose name and code are not shown)
+    weight: float = MAIN  # its share of the cell, relative to the other tests'
 
 
 @dataclass
@@ -27,10 +32,22 @@ class CellResult:
             return ERROR
         return max((t.status for t in self.tests), key=SEVERITY.index)
 
+    def share(self, test):
+        """The points `test` carries: the cell's, split across its tests by weight."""
+        total = sum(t.weight for t in self.tests)
+        return self.max_points * test.weight / total if total else 0.0
+
     @property
     def points(self):
-        # All or nothing per cell, as nbgrader scores a test cell.
-        return self.max_points if self.status == PASSED else 0.0
+        # Partial credit, where vanilla nbgrader scores a test cell all or nothing. The small shares
+        # (below MAIN) count only beside a passed main test: code that does nothing also leaves its
+        # inputs alone.
+        passed = [t for t in self.tests if t.status == PASSED]
+        if passed and len(passed) == len(self.tests):
+            return self.max_points
+        if not any(t.weight >= MAIN for t in passed):
+            return 0.0
+        return round(sum(self.share(t) for t in passed), 2)
 
 
 @dataclass
@@ -45,7 +62,7 @@ class NotebookResult:
 
     @property
     def score(self):
-        return sum(cell.points for cell in self.cells)
+        return round(sum(cell.points for cell in self.cells), 2)
 
     @property
     def max_score(self):

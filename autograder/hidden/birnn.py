@@ -18,7 +18,7 @@ from autograder.data.encoded_corpus import encode_splits
 from autograder.data.tagged_corpus import SPLITS, default_hmm, optimal_accuracy, sample_sentences
 from autograder.grading.judge import call
 from autograder.grading.remote import RemoteObject
-from autograder.hidden.registry import HiddenTests
+from autograder.hidden.registry import RULE, HiddenTests
 
 tests = HiddenTests("birnn")
 INSTRUCTOR_NOTEBOOK = Path(__file__).resolve().parents[2] / "assignments" / "birnn" / "birnn.ipynb"
@@ -143,7 +143,7 @@ def mismatched_rows(got, expected):
     return [i for i in range(expected.shape[0]) if not torch.equal(got[i], expected[i])]
 
 
-@tests.test("test_reverse_padded")
+@tests.test("test_reverse_padded", weight=RULE)
 def reverse_padded_leaves_x_and_lengths_unchanged(student, judge):
     for x, lengths in batches(SEED + 1, 12):
         _, (x_after, lengths_after) = call_keeping_inputs(student.reverse_padded, x, lengths)
@@ -244,7 +244,7 @@ def birnn_equals_bidirectional_nn_rnn_on_packed_batches(student, judge):
         raise AssertionError(message + (f" This is a known mistake: {mistake}" if mistake else ""))
 
 
-@tests.test("test_birnn_matches_pytorch")
+@tests.test("test_birnn_matches_pytorch", weight=RULE)
 def birnn_leaves_x_and_lengths_unchanged(student, judge):
     generator = torch.Generator().manual_seed(SEED + 4)
     for x, lengths in batches(SEED + 4, 6):

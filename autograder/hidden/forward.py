@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from autograder.grading.judge import Mismatch, call, rel_error
 from autograder.grading.remote import RemoteObject
-from autograder.hidden.registry import HiddenTests
+from autograder.hidden.registry import EDGE, RULE, HiddenTests
 from autograder.mutants.catalog import rerun
 
 tests = HiddenTests("forward")
@@ -200,13 +200,44 @@ def step_forward_matches_reference_on_random_shapes(student, judge):
               lambda ns, args=(x, prev_h, Wx, Wh, b): (ns["rnn_step_forward"](*args)[0],), ["next_h"])
 
 
-@tests.test("test_rnn_step_forward")
+@tests.test("test_rnn_step_forward", weight=RULE)
 def step_forward_leaves_its_inputs_unchanged(student, judge):
     args = draw(np.random.default_rng(SEED + 1), 3, 1, 4, 5)
     args = (args[0][:, 0], *args[1:])
     _, after = call_seeing_args(student.rnn_step_forward, *args)
     assert_inputs_unchanged(judge, "rnn_step_forward(x, prev_h, Wx, Wh, b)", ["x", "prev_h", "Wx", "Wh", "b"],
                             args, after, ["rnn_step_forward"], replaying("rnn_step_forward", args))
+
+
+def saturated_match(labels):
+    """Equal up to rounding, nan where nan: how an overflowing variant is recognised."""
+    def equal(got, output):
+        return len(got) == len(output) and all(
+            isinstance(g, np.ndarray) and g.shape == o.shape and np.allclose(g, o, rtol=1e-8, atol=0, equal_nan=True)
+            for g, o in zip(got, output))
+    return equal
+
+
+def check_saturated(judge, call, got, functions, run, labels):
+    """`check` at pre-activations in the hundreds, where tanh is +-1 and exp overflows."""
+    problem = problem_with(got, run(rerun(judge.reference)), labels)
+    if problem:
+        fail(judge, call, f"{problem} at pre-activations in the hundreds, where tanh is +-1", functions, run, got,
+             saturated_match(labels))
+
+
+def first_of_pair(result):
+    return (result[0],) if isinstance(result, (tuple, list)) and len(result) == 2 else (result,)
+
+
+@tests.test("test_rnn_step_forward", weight=EDGE)
+def step_forward_saturates_at_large_pre_activations(student, judge):
+    rng = np.random.default_rng(SEED + 15)
+    for N, D, H in [(3, 4, 5), (2, 3, 2)]:
+        x, prev_h, Wx, Wh, b = draw(rng, N, 1, D, H)
+        args = (x[:, 0] * 1000, prev_h, Wx, Wh, b)
+        check_saturated(judge, step_call(N, D, H), first_of_pair(ask(student.rnn_step_forward, *args)),
+                        ["rnn_step_forward"], lambda ns, args=args: (ns["rnn_step_forward"](*args)[0],), ["next_h"])
 
 
 def step_backward_call(N, D, H):
@@ -247,16 +278,20 @@ def step_backward_is_the_gradient_of_your_step_forward(student, judge):
                  f"rnn_step_forward, {problem}: your backward is not the derivative of your forward")
 
 
-@tests.test("test_rnn_step_backward")
-def step_backward_leaves_its_inputs_unchanged_and_can_run_twice(student, judge):
+def step_backward_setup():
     rng = np.random.default_rng(SEED + 4)
     x, prev_h, Wx, Wh, b = draw(rng, 3, 1, 4, 5)
-    dnext_h = rng.normal(size=(3, 5))
-    _, cache = ask(student.rnn_step_forward, x[:, 0], prev_h, Wx, Wh, b)
-    first, after = call_seeing_args(student.rnn_step_backward, dnext_h, cache)
+    return (x[:, 0], prev_h, Wx, Wh, b), rng.normal(size=(3, 5))
+
+
+@tests.test("test_rnn_step_backward", weight=RULE)
+def step_backward_leaves_its_inputs_unchanged(student, judge):
+    args, dnext_h = step_backward_setup()
+    _, cache = ask(student.rnn_step_forward, *args)
+    _, after = call_seeing_args(student.rnn_step_backward, dnext_h, cache)
 
     def replay(ns):
-        copies = [dnext_h.copy(), ns["rnn_step_forward"](x[:, 0], prev_h, Wx, Wh, b)[1]]
+        copies = [dnext_h.copy(), ns["rnn_step_forward"](*args)[1]]
         ns["rnn_step_backward"](*copies)
         return copies
     assert_inputs_unchanged(judge, "rnn_step_backward(dnext_h, cache)", ["dnext_h"], [dnext_h], after,
@@ -264,6 +299,13 @@ def step_backward_leaves_its_inputs_unchanged_and_can_run_twice(student, judge):
     if not unchanged(cache, after[1]):
         fail(judge, "rnn_step_backward(dnext_h, cache)", "it changed the cache it was given, so a second "
              "backward pass with the same cache would go wrong")
+
+
+@tests.test("test_rnn_step_backward", weight=RULE)
+def step_backward_gives_the_same_gradients_twice(student, judge):
+    args, dnext_h = step_backward_setup()
+    _, cache = ask(student.rnn_step_forward, *args)
+    first = ask(student.rnn_step_backward, dnext_h, cache)
     second = ask(student.rnn_step_backward, dnext_h, cache)
     problem = problem_with(second, first, STEP_GRADIENTS, 1e-12)
     if problem:
@@ -289,12 +331,23 @@ def rnn_forward_matches_reference_on_random_shapes(student, judge):
               lambda ns, args=args: (ns["rnn_forward"](*args)[0],), ["h"])
 
 
-@tests.test("test_rnn_forward")
+@tests.test("test_rnn_forward", weight=RULE)
 def rnn_forward_leaves_its_inputs_unchanged(student, judge):
     args = draw(np.random.default_rng(SEED + 6), 2, 4, 3, 5)
     _, after = call_seeing_args(student.rnn_forward, *args)
     assert_inputs_unchanged(judge, "rnn_forward(x, h0, Wx, Wh, b)", ["x", "h0", "Wx", "Wh", "b"], args, after,
                             ["rnn_step_forward", "rnn_forward"], replaying("rnn_forward", args))
+
+
+@tests.test("test_rnn_forward", weight=EDGE)
+def rnn_forward_saturates_at_large_inputs(student, judge):
+    rng = np.random.default_rng(SEED + 16)
+    for N, T, D, H in [(2, 5, 3, 4), (1, 3, 2, 2)]:
+        x, h0, Wx, Wh, b = draw(rng, N, T, D, H)
+        args = (x * 1000, h0, Wx, Wh, b)
+        check_saturated(judge, forward_call(N, T, D, H), first_of_pair(ask(student.rnn_forward, *args)),
+                        ["rnn_step_forward", "rnn_forward"], lambda ns, args=args: (ns["rnn_forward"](*args)[0],),
+                        ["h"])
 
 
 def backward_call(N, T, D, H):
@@ -336,13 +389,33 @@ def rnn_backward_is_the_gradient_of_your_rnn_forward(student, judge):
                  f"rnn_forward, {problem}: your backward is not the derivative of your forward")
 
 
-@tests.test("test_rnn_backward")
-def rnn_backward_leaves_its_inputs_unchanged_and_can_run_twice(student, judge):
+@tests.test("test_rnn_backward", weight=EDGE)
+def rnn_backward_on_a_long_sequence(student, judge):
+    """T = 400: a loop, not a recursion (Python stops at 1,000 frames), and no step lost on the way."""
+    rng = np.random.default_rng(SEED + 17)
+    N, T, D, H = 2, 400, 3, 4
+    args = draw(rng, N, T, D, H)
+    dh = rng.normal(size=(N, T, H))
+    h, cache = ask(student.rnn_forward, *args)
+    got = ask(student.rnn_backward, dh, cache)
+
+    def run(ns):
+        h, cache = ns["rnn_forward"](*args)
+        return (h, *ns["rnn_backward"](dh.copy(), cache))
+    check(judge, backward_call(N, T, D, H), (h, *tuple_or_nothing(got)), BACKWARD_FUNCTIONS, run,
+          ("h (from rnn_forward)", *SEQUENCE_GRADIENTS))
+
+
+def backward_setup():
     rng = np.random.default_rng(SEED + 9)
-    args = draw(rng, 2, 3, 4, 3)
-    dh = rng.normal(size=(2, 3, 3))
+    return draw(rng, 2, 3, 4, 3), rng.normal(size=(2, 3, 3))
+
+
+@tests.test("test_rnn_backward", weight=RULE)
+def rnn_backward_leaves_its_inputs_unchanged(student, judge):
+    args, dh = backward_setup()
     _, cache = ask(student.rnn_forward, *args)
-    first, after = call_seeing_args(student.rnn_backward, dh, cache)
+    _, after = call_seeing_args(student.rnn_backward, dh, cache)
     if not unchanged(cache, after[1]):
         def run(ns):
             step_caches = ns["rnn_forward"](*args)[1]
@@ -357,6 +430,13 @@ def rnn_backward_leaves_its_inputs_unchanged_and_can_run_twice(student, judge):
         ns["rnn_backward"](*copies)
         return copies
     assert_inputs_unchanged(judge, "rnn_backward(dh, cache)", ["dh"], [dh], after, BACKWARD_FUNCTIONS, replay)
+
+
+@tests.test("test_rnn_backward", weight=RULE)
+def rnn_backward_gives_the_same_gradients_twice(student, judge):
+    args, dh = backward_setup()
+    _, cache = ask(student.rnn_forward, *args)
+    first = ask(student.rnn_backward, dh, cache)
     second = ask(student.rnn_backward, dh, cache)
     problem = problem_with(second, first, SEQUENCE_GRADIENTS, 1e-12)
     if problem:
@@ -476,7 +556,7 @@ def softmax_is_stable_at_logits_of_1e4(student, judge):
                  ["softmax"], run, (got,), lambda g, o: np.array_equal(g[0], o[0], equal_nan=True))
 
 
-@tests.test("test_softmax")
+@tests.test("test_softmax", weight=RULE)
 def softmax_leaves_its_logits_unchanged(student, judge):
     z = np.random.default_rng(SEED + 14).normal(size=(3, 4))
     _, after = call_seeing_args(student.softmax, z, 0)

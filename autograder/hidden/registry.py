@@ -2,12 +2,21 @@
 from dataclasses import dataclass
 from typing import Callable
 
+from autograder.grading.results import MAIN
+
+# The weights of a test, relative to its cell's other tests (the visible checks weigh MAIN).
+# A rule the notebook states (do not change your inputs; a second call gives the same result)
+# and an edge case (a nan gradient) each carry a small share: a slip costs a little, not the cell.
+RULE = 0.2
+EDGE = 0.2
+
 
 @dataclass(frozen=True)
 class HiddenTest:
     grade_id: str
     name: str
     function: Callable  # function(student, judge); raises AssertionError on a wrong answer
+    weight: float = MAIN  # its share of the cell: MAIN (correctness, the default), RULE or EDGE
 
 
 class HiddenTests:
@@ -15,10 +24,10 @@ class HiddenTests:
         self.assignment = assignment
         self._tests = []
 
-    def test(self, grade_id):
-        """Decorator: register a hidden test for the test cell `grade_id`."""
+    def test(self, grade_id, weight=MAIN):
+        """Decorator: register a hidden test for the test cell `grade_id`, with its weight there."""
         def register(function):
-            self._tests.append(HiddenTest(grade_id, function.__name__, function))
+            self._tests.append(HiddenTest(grade_id, function.__name__, function, weight))
             return function
         return register
 

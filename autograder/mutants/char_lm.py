@@ -237,6 +237,26 @@ def temperature_on_probabilities(model, prefix, stoi, itos, length, temperature=
     return "".join(out)
 
 
+@catalog.mutant("sample", says="the softmax is written as exp(logits / temperature) / its sum, which overflows "
+                               "float32 (exp past 88 is inf, inf / inf is nan) at a low temperature; use "
+                               "torch.softmax, which subtracts the largest logit first.",
+                cells=("test_sample",))
+def softmax_by_hand_overflows(model, prefix, stoi, itos, length, temperature=1.0, generator=None):
+    out = list(prefix)
+    with torch.no_grad():
+        logits, hidden = model(encode(prefix, stoi).unsqueeze(0))  # noqa: F821
+        for _ in range(length):
+            last = logits[0, -1]
+            if temperature == 0:
+                next_id = int(last.argmax())
+            else:
+                weights = torch.exp(last / temperature)
+                next_id = int(torch.multinomial(weights / weights.sum(), 1, generator=generator))
+            out.append(itos[next_id])
+            logits, hidden = model(torch.tensor([[next_id]]), hidden)
+    return "".join(out)
+
+
 @catalog.mutant("sample", says="at a temperature above 0 the next character is drawn from the distribution; "
                                "always taking the argmax repeats the same few phrases.",
                 cells=("test_sample",))

@@ -54,6 +54,29 @@ def forward_loop_off_by_one(x, h0, Wx, Wh, b):
     return h, step_caches
 
 
+OVERFLOW = ("tanh is written with exponentials, which overflow: np.exp of a pre-activation past about 355 "
+            "(710 for np.exp(a)) is inf, and inf / inf is nan, where tanh is simply +-1. Use `np.tanh`, which "
+            "saturates.")
+
+
+@catalog.mutant("rnn_step_forward", cells=("test_rnn_step_forward", "test_rnn_forward"), says=OVERFLOW)
+def tanh_from_exp_2a(x, prev_h, Wx, Wh, b):
+    import numpy as np
+
+    a = x @ Wx + prev_h @ Wh + b
+    next_h = (np.exp(2 * a) - 1) / (np.exp(2 * a) + 1)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+@catalog.mutant("rnn_step_forward", cells=("test_rnn_step_forward", "test_rnn_forward"), says=OVERFLOW)
+def tanh_from_exp_a_and_minus_a(x, prev_h, Wx, Wh, b):
+    import numpy as np
+
+    a = x @ Wx + prev_h @ Wh + b
+    next_h = (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a))
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
 # ---- mutants of the backward pass ----
 
 @catalog.mutant("rnn_step_forward", cells=("test_rnn_step_backward",),
