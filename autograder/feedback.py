@@ -7,6 +7,7 @@ import copy
 import json
 
 from autograder.grading.results import PASSED
+from autograder.messages import hint, layout
 from autograder.notebook.read import NotebookError, grade_id, read_notebook
 from autograder.notebook.regions import split_hidden
 from autograder.student.nbloader import cell_source, is_test_cell
@@ -16,14 +17,41 @@ def test_label(test):
     return test.name if test.visible else "hidden test"
 
 
+def explained(cell):
+    """(heading, message) per distinct way the cell's tests did not pass. Tests that ended the same
+    way with the same words (a stub fails every hidden test alike, on calls of other shapes) are
+    said once, counted, with the first call that showed it."""
+    groups = {}
+    for test in cell.tests:
+        if test.status != PASSED:
+            message = layout(test.message)
+            key = (test_label(test), test.visible, test.status, _without_call(message))
+            groups.setdefault(key, []).append(message)
+    out = []
+    for (label, visible, status, _), messages in groups.items():
+        if len(messages) > 1:
+            label = f"{label} ({len(messages)} times)" if visible else f"{len(messages)} hidden tests"
+        # A public check's message carries its own hint; a hidden test's gets one.
+        extra = "" if visible else hint(status, messages[0])
+        out.append((f"{label}: {status}", "\n".join(filter(None, [messages[0], layout(extra)]))))
+    return out
+
+
+def _without_call(message):
+    return message.split("\nwhen called as ")[0]
+
+
+def indented(text, prefix):
+    return "\n".join(prefix + line if line else "" for line in text.splitlines())
+
+
 def report(result):
     lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g}"]
-    lines += [f"  ! {problem}" for problem in result.problems]
+    lines += [indented(layout(problem), "  ! ").replace("\n  ! ", "\n    ") for problem in result.problems]
     for cell in result.cells:
         lines.append(f"  [{cell.status:>7}] {cell.grade_id}: {cell.points:g} / {cell.max_points:g}")
-        for test in cell.tests:
-            if test.status != PASSED:
-                lines.append(f"      {test_label(test)}: {test.status}: {test.message}")
+        for heading, message in explained(cell):
+            lines += [f"      {heading}", indented(message, "        ")]
     return "\n".join(lines) + "\n"
 
 
@@ -32,7 +60,7 @@ def gradescope(result):
     (failed, error or timeout) is also in `tags`, `extra_data` and the start of `output`."""
     tests = []
     for cell in result.cells:
-        messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
+        messages = [f"{heading}\n{indented(message, '  ')}" for heading, message in explained(cell)]
         tests.append({"name": cell.grade_id, "score": cell.points, "max_score": cell.max_points,
                       "status": "passed" if cell.status == PASSED else "failed",
                       "output": "\n".join([f"[{cell.status}]", *messages]), "tags": [cell.status],
@@ -40,7 +68,7 @@ def gradescope(result):
                                      "tests": [{"name": test_label(t), "status": t.status} for t in cell.tests]},
                       "visibility": "visible"})
     return {"score": result.score, "max_score": result.max_score, "tests": tests,
-            "output": "\n".join(result.problems), "visibility": "visible",
+            "output": "\n".join(layout(problem) for problem in result.problems), "visibility": "visible",
             # What the student's code printed is theirs, and may be forged ("all tests passed").
             "stdout_visibility": "hidden"}
 
@@ -64,8 +92,13 @@ def autograded_notebook(assignment, result, submitted_path):
 def _output(cell):
     if cell.status == PASSED:
         return {"output_type": "stream", "name": "stdout", "text": "passed\n"}
-    messages = [f"{test_label(t)}: {t.status}: {t.message}" for t in cell.tests if t.status != PASSED]
-    return {"output_type": "error", "ename": cell.status, "evalue": "; ".join(messages), "traceback": messages}
+    # Short lines in an error output: they read without sideways scrolling in nbgrader's feedback
+    # page and formgrader, and `nbgrader validate` (which cuts lines at 90 characters) keeps them.
+    lines = []
+    for heading, message in explained(cell):
+        lines += [heading, indented(message, "  "), ""]
+    return {"output_type": "error", "ename": cell.status, "evalue": explained(cell)[0][0] if lines else "",
+            "traceback": lines[:-1]}
 
 
 def write(course, assignment, result, submitted_path):

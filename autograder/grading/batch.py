@@ -35,7 +35,7 @@ from autograder.grading.task import grade_files, pool_initializer
 
 ENGINE_VERSION = "4"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
-RESULT = ".autograder-result.json"
+RESULT = ".autograder-result.json"  # the full result, hidden test names and all: never for students
 COUNTED = {PASSED: "passed", FAILED: "failed", ERROR: "errored", TIMEOUT: "timed-out"}
 
 
@@ -139,7 +139,13 @@ def source_hash(assignment, timeout):
 
 
 def graded_dir(course, name, student):
-    return course.autograded_dir / student / name
+    """Where the stamp and the full result of one submission live: outside autograded/, since
+    the full result names every hidden test."""
+    return course.state_dir / "graded" / name / student
+
+
+def result_path(course, name, student):
+    return graded_dir(course, name, student) / RESULT
 
 
 def load_previous(course, name, student, stamp):
@@ -160,6 +166,8 @@ def save_stamp(course, name, student, stamp, result):
     partial = folder / (STAMP + ".partial")
     partial.write_text(json.dumps(stamp), encoding="utf-8")
     partial.replace(folder / STAMP)
+    for legacy in (STAMP, RESULT):  # where kits before this one kept them, in students' sight
+        (course.autograded_dir / student / name / legacy).unlink(missing_ok=True)
 
 
 def read_folder(folder, limit=64 << 20):

@@ -6,6 +6,7 @@ data (a student's nn.Module, say) come back as `RemoteObject`s that forward call
 attribute reads, so hidden tests read like ordinary code.
 """
 from autograder.grading.errors import SandboxCrash, StudentError, error_from_reply
+from autograder.messages import describe_call
 from autograder.sandbox import wire
 
 
@@ -31,8 +32,11 @@ class RemoteObject:
 
     def _session_call(self, args, kwargs, return_args=False):
         self._session.ensure_started()
-        reply = self._request({"op": "call", **self._live_target(), "args": list(args), "kwargs": dict(kwargs),
-                               "return_args": return_args})
+        try:
+            reply = self._request({"op": "call", **self._live_target(), "args": list(args),
+                                   "kwargs": dict(kwargs), "return_args": return_args})
+        except StudentError as error:
+            raise with_call(error, self._type_name, args, kwargs) from None
         if return_args:
             return {"value": reply["value"], "args": tuple(reply["args"])}
         return {"value": reply["value"]}
@@ -50,13 +54,13 @@ class RemoteObject:
         if not isinstance(values, list) or len(values) > len(calls) or complete != (error is None):
             self._session.kill()
             raise SandboxCrash("the grading process sent garbled data")
-        return self._replay(values, error)
+        return self._replay(values, error, calls)
 
-    @staticmethod
-    def _replay(values, error):
+    def _replay(self, values, error, calls):
         yield from values
         if error is not None:
-            raise error_from_reply(error)
+            args, kwargs = calls[len(values)]
+            raise with_call(error_from_reply(error), self._type_name, args, kwargs)
 
     def __getattr__(self, attr):
         if attr.startswith("__"):
@@ -79,6 +83,13 @@ class RemoteObject:
         session = self._session
         return session.request(message, _handle_of,
                                lambda id, type_name: RemoteObject(session, {"handle": id}, type_name))
+
+
+def with_call(error, name, args, kwargs):
+    """The error, saying which call raised it: a hidden test's inputs are named by their shapes."""
+    if getattr(error, "call", None) is None:
+        error.call = describe_call(name, args, kwargs)
+    return error
 
 
 def _handle_of(obj):
