@@ -3,7 +3,6 @@ autograded notebook that nbgrader's formgrader and `generate_feedback` show.
 
 Hidden tests appear by their cell and status only: never their code or a traceback into it.
 """
-import copy
 import json
 
 from autograder.grading.results import PASSED
@@ -78,7 +77,7 @@ def autograded_notebook(assignment, result, submitted_path):
     try:
         notebook = read_notebook(submitted_path)
     except NotebookError:
-        notebook = copy.deepcopy(assignment.source_notebook)
+        notebook = without_solutions(assignment.source_notebook)
     by_id = {cell.grade_id: cell for cell in result.cells}
     for cell in notebook["cells"]:
         if is_test_cell(cell) and grade_id(cell) in by_id:
@@ -87,6 +86,16 @@ def autograded_notebook(assignment, result, submitted_path):
             cell["outputs"] = [_output(outcome)]
             cell["execution_count"] = None
     return notebook
+
+
+def without_solutions(notebook):
+    """The instructor's notebook as released: nbgrader's own ClearSolutions, so that a student whose
+    file could not be read is shown the stubs, never the solutions."""
+    import nbformat
+    from nbgrader.preprocessors import ClearSolutions
+
+    cleared, _ = ClearSolutions().preprocess(nbformat.reads(json.dumps(notebook), as_version=4), {})
+    return json.loads(nbformat.writes(cleared))
 
 
 def _output(cell):
