@@ -45,7 +45,10 @@ def indented(text, prefix):
 
 
 def report(result):
-    lines = [f"{result.assignment} — {result.student}: {result.score:g} / {result.max_score:g}"]
+    lines = [f"{result.assignment} — {result.student}: {result.final_score:g} / {result.max_score:g}"]
+    if result.late_penalty:
+        lines.append(f"  late: {result.score:g} points earned, {result.late_penalty:g} taken off "
+                     f"(submitted {result.submitted_at})")
     lines += [indented(layout(problem), "  ! ").replace("\n  ! ", "\n    ") for problem in result.problems]
     for cell in result.cells:
         lines.append(f"  [{cell.status:>7}] {cell.grade_id}: {cell.points:g} / {cell.max_points:g}")
@@ -66,7 +69,7 @@ def gradescope(result):
                       "extra_data": {"outcome": cell.status,
                                      "tests": [{"name": test_label(t), "status": t.status} for t in cell.tests]},
                       "visibility": "visible"})
-    return {"score": result.score, "max_score": result.max_score, "tests": tests,
+    return {"score": result.final_score, "max_score": result.max_score, "tests": tests,
             "output": "\n".join(layout(problem) for problem in result.problems), "visibility": "visible",
             # What the student's code printed is theirs, and may be forged ("all tests passed").
             "stdout_visibility": "hidden"}

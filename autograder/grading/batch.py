@@ -32,6 +32,7 @@ from autograder.grading.results import (
     result_from_dict,
 )
 from autograder.grading.task import grade_files, pool_initializer
+from autograder.timestamps import as_text, submission_time
 
 ENGINE_VERSION = "4"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
@@ -112,7 +113,8 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
 def record(writer, course, assignment, path, stamp, result):
     """Everything the writer does for one graded submission, the stamp last; `writer`: the
     open `gradebook.Writer`."""
-    writer.record(result)  # the grades in one commit
+    result.submitted_at = as_text(submission_time(path.parent, path.name))
+    result.late_penalty = writer.record(result)  # the grades, timestamp and late penalty in one commit
     feedback.write(course, assignment, result, path)
     save_stamp(course, assignment.name, result.student, stamp, result)
 
