@@ -47,7 +47,7 @@ def scratch_course(tmp_path):
 # A small class, graded once per test session, for the tests of what people read: feedback
 # pages, the course report, the exports. `forward` grades in seconds and has named mistakes.
 CLASS_ASSIGNMENT = "forward"
-LOOPING_SOFTMAX = "def softmax(x):\n    while True:\n        pass\n"
+LOOPING_SOFTMAX = "def softmax(x, axis=-1):\n    while True:\n        pass\n"
 
 
 def small_class():

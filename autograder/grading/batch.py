@@ -75,7 +75,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
         else:
             todo.append((student, path, stamp))
     if todo:
-        warn(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
+        warn_once(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
     bar = tqdm(total=len(todo), desc=f"grading {name}", unit="notebook", disable=not options.progress)
     counts = dict.fromkeys(COUNTED.values(), 0)
 
@@ -285,3 +285,13 @@ def summary_line(results, skipped):
 
 def warn(text):
     print(text, file=sys.stderr, flush=True)
+
+
+_said = set()
+
+
+def warn_once(text):
+    """`warn`, once per process: a run that grades several assignments says the sandbox once."""
+    if text not in _said:
+        _said.add(text)
+        warn(text)
