@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 
 from autograder.grading.results import SEVERITY, result_from_dict
+from autograder.messages import plain
 
 
 @dataclass
@@ -86,12 +87,12 @@ def known_mistakes(rows, name):
         return []
     by_words = {}
     for mutant in mutants:
-        by_words.setdefault(" ".join(mutant.says.split()), []).append(mutant.name)
+        by_words.setdefault(plain(mutant.says), []).append(mutant.name)
     found = {}
     for row in rows:
         if row.result is None:
             continue
-        text = " ".join(" ".join(test.message.split()) for cell in row.result.cells for test in cell.tests)
+        text = " ".join(plain(test.message) for cell in row.result.cells for test in cell.tests)
         for words in by_words:
             if words in text:
                 found.setdefault(words, []).append(row.student)

@@ -37,6 +37,11 @@ def layout(text):
     return "\n".join(lines)
 
 
+def plain(text):
+    """`text` on one line, single-spaced: to find a phrase in a message however it was wrapped."""
+    return " ".join(str(text).split())
+
+
 def hint(status, message):
     """A next step where the message itself names none (no known mistake, no hint of its own)."""
     if status not in HINTS or "Known mistake" in message or "Hint:" in message:
