@@ -49,7 +49,9 @@ def report(result):
     if result.late_penalty:
         lines.append(f"  late: {result.score:g} points earned, {result.late_penalty:g} taken off "
                      f"(submitted {result.submitted_at})")
-    lines += [indented(layout(problem), "  ! ").replace("\n  ! ", "\n    ") for problem in result.problems]
+    for problem in result.problems:
+        first, *rest = layout(problem).splitlines() or [""]
+        lines += [f"  ! {first}", *(f"    {line}" for line in rest)]
     for cell in result.cells:
         lines.append(f"  [{cell.status:>7}] {cell.grade_id}: {cell.points:g} / {cell.max_points:g}")
         for heading, message in explained(cell):
