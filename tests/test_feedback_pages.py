@@ -109,3 +109,23 @@ def test_a_feedback_page_renders_its_maths_offline(feedback):
     assert rendered > 0 and errors == 0, f"{rendered} formulas rendered, {errors} with errors"
     assert all("cdnjs" in url or "mathjax" in url.lower() for url in asked), (
         f"the page asked the network for more than the CDN's MathJax: {asked}")
+
+
+def test_an_error_names_the_student_s_function_line_and_the_call_once(graded_class):
+    course, _ = graded_class
+    text = (course.autograded_dir / "bo-stub" / NAME / "feedback.txt").read_text(encoding="utf-8")
+    step = text.split("test_rnn_step_forward: ")[1].split("[")[0]
+    assert "in your `rnn_step_forward`, line" in step and "of its cell" in step, step
+    assert "raise NotImplementedError()" in step, "the line itself, as the student wrote it"
+    assert "when called as rnn_step_forward(array(" in step, "a hidden test's error names its inputs' shapes"
+    assert "<cell" not in text and "File " not in text, "no raw frames of the grader's own numbering"
+    assert step.count("your code raised NotImplementedError") == 1, f"said once, counted:\n{step}"
+    assert "2 hidden tests: error" in step, step
+
+
+def test_feedback_text_fits_80_columns(graded_class):
+    course, results = graded_class
+    for student in results:
+        text = (course.autograded_dir / student / NAME / "feedback.txt").read_text(encoding="utf-8")
+        long = [line for line in text.splitlines() if len(line) > 80]
+        assert not long, f"{student}:\n" + "\n".join(long)
