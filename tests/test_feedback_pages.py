@@ -129,3 +129,23 @@ def test_feedback_text_fits_80_columns(graded_class):
         text = (course.autograded_dir / student / NAME / "feedback.txt").read_text(encoding="utf-8")
         long = [line for line in text.splitlines() if len(line) > 80]
         assert not long, f"{student}:\n" + "\n".join(long)
+
+
+def test_under_vanilla_nbgrader_a_hidden_failure_shows_short_lines_and_no_hidden_frame(kit):
+    import traceback
+
+    from autograder.hidden import HiddenTestFailed, run_hidden_tests
+    from autograder.mutants import catalog_for
+    from solutions import param_count
+
+    namespace = catalog_for("param_count")["one_bias"].namespace(param_count)
+    with pytest.raises(HiddenTestFailed) as raised:
+        run_hidden_tests("param_count", "test_rnn_params", namespace)
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "autograder/hidden/param_count.py" not in shown, f"a hidden test's frame is shown:\n{shown}"
+    assert "Known mistake:" in str(raised.value), str(raised.value)
+    # IPython shows "HiddenTestFailed: " and then the message from its own line; validate keeps 83
+    # characters of each line after its 4-space indent.
+    assert str(raised.value).startswith("\n")
+    long = [line for line in str(raised.value).splitlines() if len(line) > 83]
+    assert not long, "lines nbgrader validate would cut:\n" + "\n".join(long)
