@@ -6,11 +6,11 @@ scrolling) and the kit's own assertion messages (so `nbgrader validate`, which c
 90 characters after a 4-space indent and an exception's name, shows them whole).
 """
 import re
-import textwrap
 
 import numpy as np
 
-WIDTH = 72  # + "AssertionError: " would pass 90; + validate's indent and "Mismatch: " does not
+from autograder.student.nbloader import short_lines  # one wrapping: the public checks' and ours
+
 KNOWN = " This is a known mistake: "
 HINTS = {
     "failed": "Hint: the hidden tests also try a batch of one, a single step and sizes that "
@@ -25,16 +25,7 @@ HINTS = {
 def layout(text):
     """`text` as short lines: a known mistake starts its own paragraph, every line is wrapped to
     WIDTH (continuation lines keep the line's own indent). Laying out twice changes nothing."""
-    text = str(text).replace(KNOWN, "\nKnown mistake: ").strip("\n")
-    lines = []
-    for line in text.splitlines():
-        if len(line) <= WIDTH:
-            lines.append(line.rstrip())
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        lines += textwrap.wrap(line, WIDTH, initial_indent="", subsequent_indent=indent + "  ",
-                               break_on_hyphens=False, drop_whitespace=True) or [""]
-    return "\n".join(lines)
+    return short_lines(str(text).replace(KNOWN, "\nKnown mistake: ").strip("\n"))
 
 
 def plain(text):

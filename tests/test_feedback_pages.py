@@ -149,3 +149,24 @@ def test_under_vanilla_nbgrader_a_hidden_failure_shows_short_lines_and_no_hidden
     assert str(raised.value).startswith("\n")
     long = [line for line in str(raised.value).splitlines() if len(line) > 83]
     assert not long, "lines nbgrader validate would cut:\n" + "\n".join(long)
+
+
+def test_a_public_check_fails_in_short_lines_in_the_student_s_folder(kit, monkeypatch):
+    # As released (nbloader.py beside the tests), which is what a notebook and `nbgrader validate` run.
+    import importlib.util
+
+    from autograder.mutants import catalog_for
+    from solutions import forward
+
+    folder = kit.release_dir / NAME
+    monkeypatch.syspath_prepend(str(folder))
+    spec = importlib.util.spec_from_file_location("released_test_forward", folder / f"test_{NAME}.py")
+    public = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(public)
+    mutant = catalog_for(NAME)["missing_tanh"].namespace(forward)
+    with pytest.raises(AssertionError) as raised:
+        public.check_rnn_step_forward(mutant["rnn_step_forward"])
+    message = str(raised.value)
+    assert message.startswith("\n") and "is off" in message, message
+    long = [line for line in message.splitlines() if len(line) > 83]
+    assert not long, "lines nbgrader validate would cut:\n" + "\n".join(long)
