@@ -20,3 +20,12 @@ c.RNNKit.submission_timeout = 180
 # Torch writes harmless warnings to stderr; nbgrader would score such a cell as zero.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(UserWarning|DeprecationWarning|FutureWarning|warnings\.warn)"
+
+# Feedback pages (`nbgrader generate_feedback`): nbgrader's template with long lines wrapped and
+# maths rendered offline by the installed jupyter-server-mathjax (autograder/feedback_page.py).
+try:
+    from autograder.feedback_page import configure as configure_feedback_page
+except ImportError:  # nbgrader run outside the kit's environment: nbgrader's own page
+    pass
+else:
+    configure_feedback_page(c)

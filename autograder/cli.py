@@ -1,4 +1,4 @@
-"""The `autograder` command: release, grade, sync, demo."""
+"""The `autograder` command: release, grade, sync, roster, report, demo."""
 import argparse
 import contextlib
 import os
@@ -84,6 +84,31 @@ def cmd_sync(args):
     return 0
 
 
+def cmd_roster(args):
+    from autograder import gradebook  # noqa: F401 (puts nbgrader's alembic on PATH)
+    from autograder.roster import RosterError, import_roster
+
+    try:
+        added, updated = import_roster(Course(args.course), args.csv)
+    except RosterError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"roster {args.csv}: {added} students added, {updated} updated in the gradebook")
+    return 0
+
+
+def cmd_report(args):
+    from autograder import gradebook  # noqa: F401 (puts nbgrader's alembic on PATH)
+    from autograder.report import write_reports
+
+    course = Course(args.course)
+    for name in args.names:
+        course.assignment(name)  # an unknown name stops here, with the names there are
+    for page in write_reports(course, args.names, args.out):
+        print(f"report: {page}")
+    return 0
+
+
 def cmd_demo(args):
     from autograder.demo import run_demo
 
@@ -127,6 +152,17 @@ def build_parser():
     sync = commands.add_parser("sync", help="write solutions/<name>.py into the notebook's solution regions")
     sync.add_argument("names", nargs="*", help="assignments (default: all)")
     sync.set_defaults(run=cmd_sync)
+
+    roster = commands.add_parser("roster", help="import a class roster CSV (id, first name, last name, "
+                                               "email) into the gradebook")
+    roster.add_argument("csv", help="the roster file; one student per row, a header row first")
+    roster.set_defaults(run=cmd_roster)
+
+    report = commands.add_parser("report", help="an HTML course report per assignment (figures, tables), "
+                                               "a per-cell CSV and an LMS grade CSV")
+    report.add_argument("names", nargs="+", metavar="name", help="the assignments")
+    report.add_argument("--out", default=None, help="folder for the pages and CSV files (default: reports/)")
+    report.set_defaults(run=cmd_report)
 
     demo = commands.add_parser("demo", help="a scratch course with synthetic students, released and graded")
     demo.add_argument("names", nargs="*", help="assignments (default: all)")

@@ -91,6 +91,12 @@ class Course:
         return self._dir("feedback")
 
     @property
+    def state_dir(self):
+        """The kit's own bookkeeping (stamps, full results): never under autograded/, whose
+        every file `nbgrader generate_feedback` copies to the student."""
+        return self.root / ".autograder"
+
+    @property
     def db_url(self):
         return self.coursedir.db_url
 

@@ -13,6 +13,8 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
 
+from autograder.timestamps import from_text
+
 # nbgrader runs the `alembic` command to create a gradebook; it sits beside this Python,
 # which is not on PATH when the kit runs as .venv/bin/autograder without activating.
 os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
@@ -72,12 +74,16 @@ class Writer:
 
     def __init__(self, course):
         self.gb = Gradebook(course.db_url, course.coursedir.course_id)
+        self.config = course.config
 
     def record(self, result):
-        """Write one NotebookResult's per-cell scores."""
+        """Write one NotebookResult's per-cell scores, its submission time and the late penalty
+        nbgrader's own plugin (`LateSubmissionPlugin`, or the course's) gives; return the penalty."""
         gb = self.gb
-        gb.update_or_create_student(result.student)
-        submission = gb.update_or_create_submission(result.assignment, result.student)
+        gb.update_or_create_student(result.student)  # without names: a roster's are kept
+        timestamp = from_text(result.submitted_at)
+        submission = gb.update_or_create_submission(result.assignment, result.student,
+                                                    **({"timestamp": timestamp} if timestamp else {}))
         grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades
                   if notebook.name == result.assignment}
         try:
@@ -87,10 +93,28 @@ class Writer:
                                        f"of {result.student}")
                 grades[cell.grade_id].auto_score = cell.points
                 grades[cell.grade_id].needs_manual_grade = False
+            penalty = self.late_penalty(submission, result)
+            for notebook in submission.notebooks:
+                notebook.late_submission_penalty = penalty or None
             gb.db.commit()
+            return penalty
         except BaseException:
             gb.db.rollback()  # the next submission starts from what is committed
             raise
+
+    def late_penalty(self, submission, result):
+        """As nbgrader's AssignLatePenalties computes it: the plugin's penalty for the seconds past
+        the assignment's due date, between 0 and the score."""
+        from nbgrader.preprocessors import AssignLatePenalties
+
+        duedate, timestamp = submission.assignment.duedate, submission.timestamp
+        if duedate is None or timestamp is None or timestamp <= duedate:
+            return 0.0
+        late = AssignLatePenalties(config=self.config)
+        late.init_plugin()
+        penalty = late.plugin_inst.late_submission_penalty(
+            result.student, result.score, (timestamp - duedate).total_seconds())
+        return min(max(float(penalty or 0.0), 0.0), result.score)
 
     def close(self):
         self.gb.close()

@@ -77,3 +77,37 @@ def scratch_course(tmp_path):
         root.mkdir(exist_ok=True)
         return build_course(root, list(names))
     return make
+
+
+# A small class, graded once per test session, for the tests of what people read: feedback
+# pages, the course report, the exports. `forward` grades in seconds and has named mistakes.
+CLASS_ASSIGNMENT = "forward"
+LOOPING_SOFTMAX = "def softmax(x, axis=-1):\n    while True:\n        pass\n"
+
+
+def small_class():
+    from autograder import synthetic
+    from autograder.mutants import catalog_for
+
+    catalog = catalog_for(CLASS_ASSIGNMENT)
+    return {"ada": synthetic.perfect, "bo-stub": synthetic.untouched,
+            "cy-no-tanh": synthetic.variant(catalog["missing_tanh"]),
+            "di-no-tanh": synthetic.variant(catalog["missing_tanh"]),
+            "ed-aliased": synthetic.variant(catalog["outputs_aliased"]),
+            "fay-loops": lambda name, released: synthetic.dump(
+                synthetic.solved(name, released, {"softmax": LOOPING_SOFTMAX})),
+            "gil-broken-json": synthetic.invalid_json}
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """A scratch course with `small_class` handed out and graded (a 3 s limit per test)."""
+    from autograder import synthetic
+    from autograder.demo import build_course
+    from autograder.grading.batch import Options, grade_assignment
+
+    course = build_course(tmp_path_factory.mktemp("class"), [CLASS_ASSIGNMENT])
+    synthetic.hand_out(course, CLASS_ASSIGNMENT, small_class())
+    results = grade_assignment(course, CLASS_ASSIGNMENT,
+                               options=Options(workers=2, test_timeout=3, progress=False))
+    return course, {result.student: result for result in results}

@@ -14,7 +14,7 @@ from autograder import gradebook, synthetic
 from autograder.course import KIT_ROOT, Course
 from autograder.feedback import gradescope
 from autograder.grading import launchers
-from autograder.grading.batch import STAMP, Options, grade_assignment
+from autograder.grading.batch import STAMP, Options, grade_assignment, graded_dir
 from autograder.grading.engine import grade_notebook
 from autograder.grading.results import (
     ERROR,
@@ -134,8 +134,8 @@ def test_parallel_grading_writes_gradebook_once_and_resumes_only_what_changed(ki
     stored = gradebook.scores(course, NAME)
     for student, result in results.items():
         assert sum(stored[student].values()) == result.score, f"{student}: gradebook {stored[student]}"
-        graded = course.autograded_dir / student / NAME
-        assert (graded / STAMP).is_file() and (graded / "results.json").is_file()
+        assert (graded_dir(course, NAME, student) / STAMP).is_file()
+        assert (course.autograded_dir / student / NAME / "results.json").is_file()
 
     # Nothing changed: nothing is graded again, and the results are the same.
     again = Options(workers=2, progress=False)
@@ -191,7 +191,7 @@ def test_a_sandbox_that_will_not_start_records_no_grade_and_the_next_run_grades(
     assert "could not grade alice" in said and "Resource temporarily unavailable" in said, (
         f"the instructor should hear which student was not graded and why; stderr was:\n{said}")
     assert "alice" not in gradebook.scores(course, NAME), "a fault of the grader must not become a grade of 0"
-    assert not (course.autograded_dir / "alice" / NAME / STAMP).exists(), "no stamp: the next run must retry"
+    assert not (graded_dir(course, NAME, "alice") / STAMP).exists(), "no stamp: the next run must retry"
 
     retried = grade_assignment(course, NAME, options=Options(workers=1, progress=False))
     assert [r.score for r in retried] == [8], explain(retried[0]) if retried else "alice was not regraded"
@@ -204,7 +204,7 @@ def test_a_killed_run_loses_nothing_and_the_next_run_finishes(kit, tmp_path):
                "--workers", "1"]
     run = subprocess.Popen([*command, "--timeout", "300"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
-    stamps = [course.autograded_dir / "a-perfect" / NAME / STAMP]
+    stamps = [graded_dir(course, NAME, "a-perfect") / STAMP]
     deadline = time.monotonic() + 120
     while not all(stamp.exists() for stamp in stamps) and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.2)

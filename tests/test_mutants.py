@@ -3,6 +3,7 @@ import pytest
 
 from autograder import synthetic
 from autograder.course import Course
+from autograder.messages import plain
 from autograder.mutants import catalog_for
 from tests.conftest import explain, grade_text, released_notebook
 
@@ -56,8 +57,8 @@ def test_feedback_names_a_known_mistake(kit, tmp_path):
     mutant = catalog_for("param_count")["one_bias"]
     text = synthetic.variant(mutant)("param_count", released_notebook(kit, "param_count"))
     result = grade_text(kit, "param_count", text, tmp_path, only=["test_rnn_params"])
-    messages = " ".join(t.message for c in result.cells for t in c.tests)
-    assert mutant.says in messages, f"expected the diagnosis {mutant.says!r} in the feedback, got: {messages}"
+    messages = plain(" ".join(t.message for c in result.cells for t in c.tests))
+    assert plain(mutant.says) in messages, f"expected the diagnosis {mutant.says!r} in the feedback, got: {messages}"
 
 
 def test_feedback_names_a_mistake_seen_through_a_calling_function(kit, tmp_path):
@@ -66,4 +67,4 @@ def test_feedback_names_a_mistake_seen_through_a_calling_function(kit, tmp_path)
     text = synthetic.variant(mutant)("param_count", released_notebook(kit, "param_count"))
     result = grade_text(kit, "param_count", text, tmp_path, only=["test_tagger_params"])
     hidden = [t.message for c in result.cells for t in c.tests if not t.visible and t.status == "failed"]
-    assert hidden and mutant.says in hidden[0], f"expected {mutant.says!r} in the tagger's feedback, got {hidden}"
+    assert hidden and plain(mutant.says) in plain(hidden[0]), f"expected {mutant.says!r} in the tagger's feedback, got {hidden}"

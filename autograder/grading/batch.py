@@ -34,10 +34,11 @@ from autograder.grading.results import (
 )
 from autograder.grading.task import grade_files, pool_initializer
 from autograder.notebook.read import NotebookError, read_code
+from autograder.timestamps import as_text, submission_time
 
 ENGINE_VERSION = "5"  # bump when grading itself changes: every stamp becomes stale
 STAMP = ".autograder-stamp.json"
-RESULT = ".autograder-result.json"
+RESULT = ".autograder-result.json"  # the full result, hidden test names and all: never for students
 COUNTED = {PASSED: "passed", FAILED: "failed", ERROR: "errored", TIMEOUT: "timed-out"}
 
 
@@ -80,7 +81,7 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
         else:
             todo.append((student, path, stamp, files))
     if todo:
-        warn(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
+        warn_once(("" if isolation.startswith("bubblewrap") else "WARNING: ") + f"grading sandbox: {isolation}")
     bar = tqdm(total=len(todo), desc=f"grading {name}", unit="notebook", disable=not options.progress)
     counts = dict.fromkeys(COUNTED.values(), 0)
 
@@ -118,7 +119,8 @@ def grade_assignment(course, name, launcher=None, progress=True, options=None, p
 def record(writer, course, assignment, path, stamp, result):
     """Everything the writer does for one graded submission, the stamp last; `writer`: the
     open `gradebook.Writer`."""
-    writer.record(result)  # the grades in one commit
+    result.submitted_at = as_text(submission_time(path.parent, path.name))
+    result.late_penalty = writer.record(result)  # the grades, timestamp and late penalty in one commit
     feedback.write(course, assignment, result, path)
     save_stamp(course, assignment.name, result.student, stamp, result)
 
@@ -145,7 +147,13 @@ def source_hash(assignment, timeout):
 
 
 def graded_dir(course, name, student):
-    return course.autograded_dir / student / name
+    """Where the stamp and the full result of one submission live: outside autograded/, since
+    the full result names every hidden test."""
+    return course.state_dir / "graded" / name / student
+
+
+def result_path(course, name, student):
+    return graded_dir(course, name, student) / RESULT
 
 
 def load_previous(course, name, student, stamp):
@@ -166,6 +174,8 @@ def save_stamp(course, name, student, stamp, result):
     partial = folder / (STAMP + ".partial")
     partial.write_text(json.dumps(stamp), encoding="utf-8")
     partial.replace(folder / STAMP)
+    for legacy in (STAMP, RESULT):  # where kits before this one kept them, in students' sight
+        (course.autograded_dir / student / name / legacy).unlink(missing_ok=True)
 
 
 def read_folder(folder, notebook_name=None, limit=64 << 20):
@@ -318,3 +328,13 @@ def summary_line(results, skipped):
 
 def warn(text):
     print(text, file=sys.stderr, flush=True)
+
+
+_said = set()
+
+
+def warn_once(text):
+    """`warn`, once per process: a run that grades several assignments says the sandbox once."""
+    if text not in _said:
+        _said.add(text)
+        warn(text)

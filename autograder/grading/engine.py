@@ -33,6 +33,7 @@ from autograder.grading.results import (
 )
 from autograder.grading.session import Session
 from autograder.hidden import tests_for
+from autograder.messages import cell_name, student_traceback
 from autograder.notebook.locked import graded_cells
 from autograder.notebook.read import NotebookError, read_code
 
@@ -86,8 +87,11 @@ def start(session, result):
     if session.left_out:
         result.problems.append(f"some files of your folder were not copied into the grading sandbox: it "
                                f"takes at most {MAX_FILES} files, {MAX_FILES_BYTES >> 20} MiB in all")
+    sources = {str(label): source for label, source in session.cells}
     for error in report["cell_errors"]:
-        result.problems.append(f"cell {error['cell']} raised {error['type']}: {error['message']}")
+        where = student_traceback(error.get("traceback", ""), session.cells)
+        result.problems.append(f"{cell_name(sources.get(str(error['cell']), ''))} raised {error['type']}: "
+                               f"{error['message']}" + (f"\n{where}" if where else ""))
     return RemoteNamespace(session, report["names"])
 
 
@@ -164,7 +168,7 @@ def _run_test(session, clock, name, visible, body):
     except SandboxCrash as error:
         return TestResult(name, ERROR, str(error), visible)
     except StudentError as error:
-        return TestResult(name, ERROR, _with_traceback(error), visible)
+        return TestResult(name, ERROR, raised(error, session.cells), visible)
     except AssertionError as error:
         return TestResult(name, FAILED, str(error) or "a check failed", visible)
     except NameError as error:
@@ -178,6 +182,13 @@ def _run_test(session, clock, name, visible, body):
         session.deadline = None
 
 
-def _with_traceback(error):
-    text = f"your code raised {error}"
-    return text + (f"\n{error.traceback}" if error.traceback else "")
+def raised(error, cells):
+    """What the student's code raised, where (their function and the line of its cell), and on
+    which call (the shapes of a hidden test's inputs)."""
+    lines = [f"your code raised {error.type_name}" + (f": {error.message}" if error.message else "")]
+    where = student_traceback(error.traceback, cells)
+    if where:
+        lines.append(where)
+    if getattr(error, "call", None):
+        lines.append(f"when called as {error.call}")
+    return "\n".join(lines)

@@ -9,6 +9,8 @@ import math
 import numpy as np
 
 from autograder.grading.remote import RemoteObject
+from autograder.messages import describe_call, layout
+from autograder.messages import short as _short
 from autograder.mutants import catalog_for
 
 
@@ -18,21 +20,10 @@ def call(*args, **kwargs):
 
 
 class Mismatch(AssertionError):
-    """A wrong answer; the message is what the student reads."""
+    """A wrong answer; the message is what the student reads, laid out in short lines."""
 
-
-def describe_call(name, args, kwargs):
-    shown = [_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(shown)})"
-
-
-def _short(value, limit=60):
-    if isinstance(value, np.ndarray):
-        return f"array{value.shape}"
-    if type(value).__name__ == "Tensor":
-        return f"tensor{tuple(value.shape)}"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    def __init__(self, message):
+        super().__init__(layout(message))
 
 
 def same(got, expected):

@@ -12,6 +12,7 @@ from autograder.grading.errors import (
     StudentError,
     error_from_reply,
 )
+from autograder.messages import describe_call
 from autograder.sandbox import wire
 
 
@@ -37,8 +38,11 @@ class RemoteObject:
 
     def _session_call(self, args, kwargs, return_args=False):
         self._session.ensure_started()
-        reply = self._request({"op": "call", **self._live_target(), "args": list(args), "kwargs": dict(kwargs),
-                               "return_args": return_args})
+        try:
+            reply = self._request({"op": "call", **self._live_target(), "args": list(args),
+                                   "kwargs": dict(kwargs), "return_args": return_args})
+        except StudentError as error:
+            raise with_call(error, self._type_name, args, kwargs) from None
         if return_args:
             return {"value": reply["value"], "args": tuple(reply["args"])}
         return {"value": reply["value"]}
@@ -56,13 +60,13 @@ class RemoteObject:
         if not isinstance(values, list) or len(values) > len(calls) or complete != (error is None):
             self._session.kill()
             raise SandboxCrash("the grading process sent garbled data")
-        return self._replay(values, error)
+        return self._replay(values, error, calls)
 
-    @staticmethod
-    def _replay(values, error):
+    def _replay(self, values, error, calls):
         yield from values
         if error is not None:
-            raise error_from_reply(error)
+            args, kwargs = calls[len(values)]
+            raise with_call(error_from_reply(error), self._type_name, args, kwargs)
 
     def __getattr__(self, attr):
         if attr.startswith("__"):
@@ -95,6 +99,13 @@ class RemoteObject:
         except SandboxTimeout:
             session.timed_out.add(key)
             raise
+
+
+def with_call(error, name, args, kwargs):
+    """The error, saying which call raised it: a hidden test's inputs are named by their shapes."""
+    if getattr(error, "call", None) is None:
+        error.call = describe_call(name, args, kwargs)
+    return error
 
 
 def _handle_of(obj):

@@ -59,10 +59,17 @@ class NotebookResult:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0  # wall time spent grading it, where it was graded
+    submitted_at: str = ""  # UTC, ISO 8601: timestamp.txt (nbgrader collect/submit) or the file's time
+    late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off the score
 
     @property
     def score(self):
         return round(sum(cell.points for cell in self.cells), 2)
+
+    @property
+    def final_score(self):
+        """The score after the late penalty: what nbgrader's grades.csv calls `score`."""
+        return max(0.0, self.score - self.late_penalty)
 
     @property
     def max_score(self):
@@ -72,7 +79,7 @@ class NotebookResult:
         data = asdict(self)
         for cell, raw in zip(self.cells, data["cells"]):
             raw.update(status=cell.status, points=cell.points)
-        data.update(score=self.score, max_score=self.max_score)
+        data.update(score=self.score, max_score=self.max_score, final_score=self.final_score)
         return data
 
 
@@ -81,7 +88,8 @@ def result_from_dict(data):
     cells = [CellResult(cell["grade_id"], cell["max_points"], [TestResult(**test) for test in cell["tests"]])
              for cell in data["cells"]]
     return NotebookResult(data["student"], data["assignment"], cells, list(data["problems"]),
-                          data.get("stdout", ""), data.get("stderr", ""), float(data.get("seconds", 0.0)))
+                          data.get("stdout", ""), data.get("stderr", ""), float(data.get("seconds", 0.0)),
+                          str(data.get("submitted_at", "")), float(data.get("late_penalty", 0.0)))
 
 
 def overall_status(result):

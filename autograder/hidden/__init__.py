@@ -22,4 +22,24 @@ def run_hidden_tests(assignment, grade_id, namespace):
     student = types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("_")})
     judge = Judge(assignment, student)
     for test in tests_for(assignment).cell(grade_id):
-        test.function(student, judge)
+        failure = None
+        try:
+            test.function(student, judge)
+        except AssertionError as error:
+            failure = str(error)
+        except Exception as error:  # the student's code raised, inside a hidden test
+            failure = f"your code raised {type(error).__name__}: {error}"
+        if failure is not None:
+            # Raised here, outside the except: the traceback nbgrader stores in the notebook (and
+            # `generate_feedback` shows) has no frame of hidden test code, and no test name.
+            raise HiddenTestFailed(failure)
+
+
+class HiddenTestFailed(AssertionError):
+    """A hidden test failed under vanilla nbgrader; the message starts on its own line, in short
+    lines, so that `nbgrader validate` (which cuts at 90 characters) shows all of it."""
+
+    def __init__(self, message):
+        from autograder.messages import layout
+
+        super().__init__("\n" + layout(message))

@@ -211,3 +211,13 @@ def test_train_learns(notebook):
 
 def test_sample(notebook):
     check_sample(*names(notebook, "sample", "CharRNN", "seed_everything", "make_generator"))
+
+
+# A failing check says so in short lines (nbgrader validate cuts long ones). nbloader.py ships
+# beside this file; only the instructor's own folder lacks it, and there messages stay as written.
+try:
+    from nbloader import readable_checks  # noqa: E402
+except ImportError:
+    pass
+else:
+    readable_checks(globals())

@@ -4,11 +4,14 @@ Students never need to edit this file. The grader decides the same way which cel
 hold your code: every code cell except the locked test cells and cells tagged
 `skip-grading` (demos and plots that need not run for grading).
 """
+import functools
 import json
+import textwrap
 import types
 from pathlib import Path
 
 SKIP_TAG = "skip-grading"
+WIDTH = 72  # `nbgrader validate` keeps 83 characters of a line of an error; the grader's feedback too
 
 
 def cell_source(cell):
@@ -57,3 +60,35 @@ def function(module, name):
         return getattr(module, name)
     hint = "; ".join(module.cell_errors) or "was it renamed or deleted?"
     raise AssertionError(f"{module.__name__}.ipynb defines no `{name}` ({hint})")
+
+
+def short_lines(text, width=WIDTH):
+    """`text` with each line wrapped to `width`; a wrapped line's continuation keeps its indent
+    and two spaces more. Wrapping twice changes nothing."""
+    lines = []
+    for line in str(text).splitlines():
+        if len(line) <= width:
+            lines.append(line.rstrip())
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ", break_on_hyphens=False) or [""]
+    return "\n".join(lines)
+
+
+def readable_checks(namespace):
+    """Make each `check_*` function of a public test module fail in short lines that start on a
+    line of their own, so that `nbgrader validate` and a notebook show the whole message."""
+    for name, check in list(namespace.items()):
+        if name.startswith("check_") and callable(check):
+            namespace[name] = _readable(check)
+
+
+def _readable(check):
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except AssertionError as error:
+            message = "\n" + short_lines(str(error).strip("\n"))
+        raise AssertionError(message)
+    return run

@@ -178,3 +178,13 @@ def test_dtype_bytes(notebook):
     from nbloader import function
 
     check_dtype_bytes(function(notebook, "dtype_bytes"), function(notebook, "torch_dtype_bytes"))
+
+
+# A failing check says so in short lines (nbgrader validate cuts long ones). nbloader.py ships
+# beside this file; only the instructor's own folder lacks it, and there messages stay as written.
+try:
+    from nbloader import readable_checks  # noqa: E402
+except ImportError:
+    pass
+else:
+    readable_checks(globals())
