@@ -9,6 +9,7 @@ import functools
 import math
 import random
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -138,6 +139,14 @@ def read_conllu_reads_a_generated_split(student, judge):
         text = path.read_text(encoding="utf-8")
     read_both(student, judge, text, sentences)
 
+
+
+@tests.test("test_read_conllu")
+def read_conllu_keeps_a_last_sentence_without_a_blank_line_after_it(student, judge):
+    rng = random.Random(SEED + 2)
+    sentences = ud_sentences(rng, 3)
+    # The format ends every sentence with a blank line; files cut short (or hand-edited) lack the last one.
+    read_both(student, judge, ud_text(rng, sentences).rstrip("\n") + "\n", sentences)
 
 # ---- build_vocab ----
 
@@ -437,6 +446,28 @@ def train_tagger_returns_the_loss_of_every_batch(student, judge):
         f"got {len(losses) if isinstance(losses, list) else repr(losses)[:60]}")
     assert all(isinstance(loss, float) and math.isfinite(loss) for loss in losses), (
         "each loss should be a finite Python float (loss.item())")
+
+
+
+@tests.test("test_train_tagger")
+def train_tagger_reads_every_sentence_once_an_epoch(student, judge):
+    train, _, word2id, tag2id, _ = corpus()
+    sentences, epochs = train[:10], 2
+    model = build(student, 0, len(word2id), len(tag2id), embed_dim=4, hidden_size=4)
+    student.watch_batches(model)
+    student.train_tagger(model, sentences, word2id, tag2id, epochs=epochs, lr=0.01, batch_size=3)
+    seen = Counter(tuple(row[:length]) for words, lengths in student.batch_log(model)
+                   for row, length in zip(words.tolist(), lengths.tolist()))
+    unk = word2id["<unk>"]
+    expected = Counter()
+    for sentence in sentences:
+        expected[tuple(word2id.get(word, unk) for word, _ in sentence)] += epochs
+    if seen != expected:
+        raise AssertionError(
+            f"train_tagger(epochs={epochs}, batch_size=3) on {len(sentences)} sentences fed the model each of them "
+            f"{[seen.get(key, 0) for key in expected]} times ({sum(seen.values())} in all); expected "
+            f"{[expected[key] for key in expected]}: each sentence once an epoch. Every batch of every epoch, "
+            "the first and the last (shorter) one included, goes through the model")
 
 
 @tests.test("test_tagger_accuracy")
