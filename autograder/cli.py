@@ -1,4 +1,4 @@
-"""The `autograder` command: release, grade, sync, demo."""
+"""The `autograder` command: release, grade, sync, demo, mutate."""
 import argparse
 import contextlib
 import sys
@@ -83,6 +83,32 @@ def cmd_demo(args):
     return run_demo(args.names or None, keep=args.keep)
 
 
+def cmd_mutate(args):
+    from autograder.mutation import report
+    from autograder.mutation.score import score_assignments
+
+    course = Course(args.course)
+    names = args.names or course.assignment_names()
+    for name in names:
+        course.assignment(name)  # an unknown name stops here, naming the ones that exist
+    scores = score_assignments(course, names, size=args.sample, seed=args.seed,
+                               workers=args.workers or default_workers())
+    for score in scores.values():
+        print(report.summary(score))
+        text = report.survivors(score, diffs=not args.no_diffs)
+        if text:
+            print(text)
+    if args.table:
+        print(report.table(scores.values()))
+    return 1 if any(score.new_survivors for score in scores.values()) else 0
+
+
+def default_workers():
+    from autograder.grading.batch import default_workers
+
+    return default_workers()
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     parser.add_argument("--course", default=None, help="course root (default: the kit's own folder)")
@@ -113,6 +139,20 @@ def build_parser():
     sync = commands.add_parser("sync", help="write solutions/<name>.py into the notebook's solution regions")
     sync.add_argument("names", nargs="*", help="assignments (default: all)")
     sync.set_defaults(run=cmd_sync)
+
+    mutate = commands.add_parser(
+        "mutate", help="grade generated mutants of the references: a mutation score per assignment",
+        description="Mutate each assignment's reference one site at a time, grade every mutant with the "
+                    "engine, and list the survivors; exit 1 if one is not in the equivalence list.")
+    mutate.add_argument("names", nargs="*", help="assignments (default: all)")
+    mutate.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="grade a fixed-seed sample of N mutants per assignment (default: all)")
+    mutate.add_argument("--seed", type=int, default=0, help="the sample's seed (default: 0)")
+    mutate.add_argument("--workers", type=int, default=None,
+                        help="grading processes in parallel (default: the number of cores)")
+    mutate.add_argument("--no-diffs", action="store_true", help="list new survivors without their diffs")
+    mutate.add_argument("--table", action="store_true", help="end with the markdown table of scores")
+    mutate.set_defaults(run=cmd_mutate)
 
     demo = commands.add_parser("demo", help="a scratch course with synthetic students, released and graded")
     demo.add_argument("names", nargs="*", help="assignments (default: all)")
