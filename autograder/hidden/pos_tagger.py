@@ -321,6 +321,19 @@ def unidirectional_reads_left_context_only_and_bidirectional_both(student, judge
 
 
 @tests.test("test_rnn_tagger")
+def unk_has_an_embedding_that_learns(student, judge):
+    vocab_size, embed_dim = 23, 5
+    model = build(student, SEED, vocab_size, 4, embed_dim=embed_dim, hidden_size=6)
+    words, lengths = torch.tensor([[1, 2, 3, 1], [4, 1, 0, 0]]), torch.tensor([4, 2])
+    tables = [grad for grad in student.logit_gradients(model, words, lengths).values()
+              if tuple(grad.shape) == (vocab_size, embed_dim)]
+    # A model without a (vocab_size, embed_dim) table embeds words some other way: nothing to check here.
+    assert not tables or tables[0][1].abs().sum() > 0, (
+        "words of id 1 (<unk>) reach the logits, yet the row of the embedding table for id 1 gets no gradient: "
+        "<unk> can never learn. padding_idx names the padding word, <pad> (id 0), not <unk> (id 1)")
+
+
+@tests.test("test_rnn_tagger")
 def same_seed_same_tagger(student, judge):
     g = torch.Generator().manual_seed(SEED + 43)
     words, lengths = padded_words([4, 2], 30, g)
