@@ -92,7 +92,7 @@ def cmd_mutate(args):
     for name in names:
         course.assignment(name)  # an unknown name stops here, naming the ones that exist
     scores = score_assignments(course, names, size=args.sample, seed=args.seed,
-                               workers=args.workers or default_workers())
+                               workers=args.workers or default_workers(), progress=mutate_progress)
     for score in scores.values():
         print(report.summary(score))
         text = report.survivors(score, diffs=not args.no_diffs)
@@ -101,6 +101,11 @@ def cmd_mutate(args):
     if args.table:
         print(report.table(scores.values()))
     return 1 if any(score.new_survivors for score in scores.values()) else 0
+
+
+def mutate_progress(name, done, total):
+    print(f"\r{name}: {done} of {total} mutants graded", end="\n" if done == total else "",
+          file=sys.stderr, flush=True)
 
 
 def default_workers():

@@ -96,3 +96,19 @@ def test_the_docs_quote_the_measured_scores(scores, page):
     assert quoted and quoted.group(0).strip() == measured, (
         f"{page} should quote the mutation scores measured now (`autograder mutate --table`):\n{measured}\n"
         f"it has:\n{quoted.group(0) if quoted else '(no table)'}")
+
+
+def test_a_survivor_off_the_list_is_reported_as_new(monkeypatch):
+    import autograder.mutation.score as score_module
+
+    mutants = mutants_of("forward")
+    square = next(m for m in mutants if "Wh.shape[1]" in m.id)  # equivalent: Wh is square
+    no_tanh = next(m for m in mutants if m.id.startswith("rnn_step_forward: next_h = np.tanh(")
+                   and "np.tanh" not in m.id.split(" -> ")[1])
+    monkeypatch.setattr(score_module, "mutants_of", lambda name: [square, no_tanh])
+    monkeypatch.setattr(score_module, "EQUIVALENT", {})
+    score = score_module.score_assignments(Course(), ["forward"], workers=1)["forward"]
+    assert [o.mutant.id for o in score.killed] == [no_tanh.id], report.survivors(score)
+    assert [o.mutant.id for o in score.new_survivors] == [square.id], report.survivors(score)
+    assert score.percent == 50.0
+    assert "NEW SURVIVOR" in report.survivors(score) and square.diff.splitlines()[-1] in report.survivors(score)

@@ -1,9 +1,12 @@
 """Grade generated mutants as submissions, with the engine, and score each assignment.
 
 A mutant is killed when it loses points in some cell, as a student's notebook with the same
-code would. The cells are graded cheapest first (each cell's cost is measured once, on the
-reference) and grading stops at the first cell that loses points: most mutants are killed by
-a cheap cell, and only the few that survive pay for the training cells. A test runs under a
+code would. The cells are graded one at a time (a session starts in hundredths of a second):
+first those where a mistake in the changed definition most likely shows (the cells the catalog's
+own mutants of it name, or named after it), then the others cheapest first (each cell's cost is
+measured once, on the reference); grading stops at the first cell that loses points: most
+mutants are killed by their first cell, and only the few that survive pay for the training cells.
+A test runs under a
 deadline of a few times the reference's cost, so a mutant that loops forever is a timeout (killed)
 in seconds, not in the course's minute.
 """
@@ -18,10 +21,10 @@ from pathlib import Path
 
 from autograder import synthetic
 from autograder.grading.task import assignment_at, pool_initializer, warm_up
+from autograder.mutants import catalog_for
 from autograder.mutation.equivalent import EQUIVALENT
 from autograder.mutation.generate import mutants_of
 
-CHEAP_SECONDS = 1.0  # cells the reference grades faster than this are graded together, first
 DEADLINE_FACTOR, DEADLINE_FLOOR = 5.0, 5.0  # a test's deadline: factor x its cell's cost, at least floor
 
 
@@ -86,55 +89,76 @@ def score_assignments(course, names, size=None, seed=0, workers=2, sandbox=None,
     context = multiprocessing.get_context("spawn")  # never fork a process that may hold torch threads
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=pool_initializer,
                                                 initargs=(sandbox,)) as pool:
-        scores = {}
-        for name in names:
-            scores[name] = score_one(course, name, pool, size, seed, progress, skip_equivalent)
-    return scores
+        # Every assignment's reference is timed first, so no worker waits while one is.
+        timings = {name: time_cells(pool, course, name) for name in names}
+        pending = {name: submit_mutants(pool, course, name, plan_cells(name, timings[name]), size, seed,
+                                        skip_equivalent) for name in names}
+        return {name: collect(name, *pending[name], progress) for name in names}
 
 
-def score_one(course, name, pool, size, seed, progress, skip_equivalent):
+def released_notebook(course, name):
+    return json.loads((course.release_dir / name / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def time_cells(pool, course, name):
+    """{grade id: future of the reference's result in that cell alone}."""
     assignment = course.assignment(name)
-    released = json.loads((course.release_dir / name / f"{name}.ipynb").read_text(encoding="utf-8"))
-    source_dir = str(assignment.source_dir)
-    plan = plan_cells(pool, source_dir, name, synthetic.perfect(name, released),
-                      [cell.grade_id for cell in assignment.test_cells], course.cell_timeout)
-    mutants = mutants_of(name)
-    chosen = sample(mutants, size, seed)
-    by_id = {m.id: Outcome(m, False, "not graded: listed as equivalent") for m in chosen
-             if skip_equivalent and equivalence_reason(name, m) is not None}
-    futures = {pool.submit(grade_mutant, source_dir, name, mutant_text(name, released, m), plan): m
-               for m in chosen if m.id not in by_id}
-    score = Score(name, len(mutants))
-    for future in concurrent.futures.as_completed(futures):
-        mutant = futures[future]
-        killed, by = future.result()
-        by_id[mutant.id] = Outcome(mutant, killed, by)
-        if progress:
-            progress(name, len(by_id), len(chosen))
-    score.outcomes = [by_id[m.id] for m in chosen]
-    return score
+    text = synthetic.perfect(name, released_notebook(course, name))
+    return {cell.grade_id: pool.submit(grade_cells, str(assignment.source_dir), name, text, [cell.grade_id],
+                                       course.cell_timeout)
+            for cell in assignment.test_cells}
 
 
-def mutant_text(name, released, mutant):
-    return synthetic.dump(synthetic.solved(name, released, mutant.sources))
-
-
-def plan_cells(pool, source_dir, name, reference_text, grade_ids, timeout):
-    """Stages [(grade ids, test deadline)], cheapest first: the cheap cells together, then each
-    costly cell alone. Each cell's cost is the reference's, which must get full marks there."""
-    futures = [pool.submit(grade_cells, source_dir, name, reference_text, [cell], timeout)
-               for cell in grade_ids]
+def plan_cells(name, timings):
+    """[(grade id, test deadline)], cheapest first. Each cell's cost is the reference's, which must
+    get full marks there."""
     costs = {}
-    for cell, future in zip(grade_ids, futures):
+    for cell, future in timings.items():
         result = future.result()
         if result.score < result.max_score:
             raise RuntimeError(f"the reference of {name} loses points in {cell}; a mutation score "
                                "needs a reference that gets full marks")
         costs[cell] = result.seconds
-    cheap = [cell for cell in grade_ids if costs[cell] < CHEAP_SECONDS]
-    costly = sorted((cell for cell in grade_ids if costs[cell] >= CHEAP_SECONDS), key=costs.get)
-    stages = [(cheap, deadline(CHEAP_SECONDS))] if cheap else []
-    return stages + [([cell], deadline(costs[cell])) for cell in costly]
+    return [(cell, deadline(costs[cell])) for cell in sorted(costs, key=costs.get)]
+
+
+def likely_cells_first(plan, name, definition):
+    """The plan with first the cells where a mistake in `definition` most likely shows: those the
+    catalog's own mutants of it name, and those named after it (RNNTagger: test_rnn_tagger)."""
+    likely = {cell for mutant in catalog_for(name).mutants if definition in mutant.sources
+              for cell in mutant.cells}
+
+    def squeezed(text):
+        return text.replace("_", "").lower()
+    return sorted(plan, key=lambda step: not (step[0] in likely or squeezed(definition) in squeezed(step[0])))
+
+
+def submit_mutants(pool, course, name, plan, size, seed, skip_equivalent):
+    """(how many were generated, the chosen ones, the outcomes known without grading,
+    {future: mutant} of the rest)."""
+    source_dir, released = str(course.assignment(name).source_dir), released_notebook(course, name)
+    mutants = mutants_of(name)
+    chosen = sample(mutants, size, seed)
+    known = {m.id: Outcome(m, False, "not graded: listed as equivalent") for m in chosen
+             if skip_equivalent and equivalence_reason(name, m) is not None}
+    futures = {pool.submit(grade_mutant, source_dir, name, mutant_text(name, released, m),
+                           likely_cells_first(plan, name, m.definition)): m
+               for m in chosen if m.id not in known}
+    return len(mutants), chosen, known, futures
+
+
+def collect(name, generated, chosen, known, futures, progress):
+    outcomes = dict(known)
+    for future in concurrent.futures.as_completed(futures):
+        mutant = futures[future]
+        outcomes[mutant.id] = Outcome(mutant, *future.result())
+        if progress:
+            progress(name, len(outcomes), len(chosen))
+    return Score(name, generated, [outcomes[m.id] for m in chosen])
+
+
+def mutant_text(name, released, mutant):
+    return synthetic.dump(synthetic.solved(name, released, mutant.sources))
 
 
 def deadline(seconds):
@@ -142,9 +166,9 @@ def deadline(seconds):
 
 
 def grade_mutant(source_dir, name, text, plan):
-    """(killed, by): grade the stages in order, stopping at the first that loses points."""
-    for cells, test_timeout in plan:
-        result = grade_cells(source_dir, name, text, cells, test_timeout)
+    """(killed, by): grade the cells in order, stopping at the first that loses points."""
+    for cell, test_timeout in plan:
+        result = grade_cells(source_dir, name, text, [cell], test_timeout)
         for cell in result.cells:
             if cell.points < cell.max_points:
                 return True, f"{cell.grade_id} ({cell.status})"
