@@ -104,6 +104,8 @@ def cmd_mutate(args):
 
 
 def mutate_progress(name, done, total):
+    if not sys.stderr.isatty():
+        return  # a log gets the summary lines only
     print(f"\r{name}: {done} of {total} mutants graded", end="\n" if done == total else "",
           file=sys.stderr, flush=True)
 
