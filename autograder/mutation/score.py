@@ -1,14 +1,13 @@
 """Grade generated mutants as submissions, with the engine, and score each assignment.
 
 A mutant is killed when it loses points in some cell, as a student's notebook with the same
-code would. The cells are graded one at a time (a session starts in hundredths of a second):
+code would. Its cells are graded one at a time (a session starts in hundredths of a second):
 first those where a mistake in the changed definition most likely shows (the cells the catalog's
 own mutants of it name, or named after it), then the others cheapest first (each cell's cost is
-measured once, on the reference); grading stops at the first cell that loses points: most
-mutants are killed by their first cell, and only the few that survive pay for the training cells.
-A test runs under a
-deadline of a few times the reference's cost, so a mutant that loops forever is a timeout (killed)
-in seconds, not in the course's minute.
+measured once, on the reference). Grading stops at the first cell that loses points, so most
+mutants cost one cell and only the few that survive pay for the training cells. A test runs
+under a deadline of a few times the reference's cost, so a mutant that loops forever is a
+timeout (killed) in seconds, not in the course's minute.
 """
 import concurrent.futures
 import json
