@@ -1,4 +1,4 @@
-"""The `autograder` command: release, grade, sync, roster, report, demo."""
+"""The `autograder` command: release, grade, sync, roster, report, demo, mutate."""
 import argparse
 import contextlib
 import os
@@ -115,6 +115,39 @@ def cmd_demo(args):
     return run_demo(args.names or None, keep=args.keep)
 
 
+def cmd_mutate(args):
+    from autograder.mutation import report
+    from autograder.mutation.score import score_assignments
+
+    course = Course(args.course)
+    names = args.names or course.assignment_names()
+    for name in names:
+        course.assignment(name)  # an unknown name stops here, naming the ones that exist
+    scores = score_assignments(course, names, size=args.sample, seed=args.seed,
+                               workers=args.workers or default_workers(), progress=mutate_progress)
+    for score in scores.values():
+        print(report.summary(score))
+        text = report.survivors(score, diffs=not args.no_diffs)
+        if text:
+            print(text)
+    if args.table:
+        print(report.table(scores.values()))
+    return 1 if any(score.new_survivors for score in scores.values()) else 0
+
+
+def mutate_progress(name, done, total):
+    if not sys.stderr.isatty():
+        return  # a log gets the summary lines only
+    print(f"\r{name}: {done} of {total} mutants graded", end="\n" if done == total else "",
+          file=sys.stderr, flush=True)
+
+
+def default_workers():
+    from autograder.grading.batch import default_workers
+
+    return default_workers()
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     parser.add_argument("--course", default=None,
@@ -163,6 +196,20 @@ def build_parser():
     report.add_argument("names", nargs="+", metavar="name", help="the assignments")
     report.add_argument("--out", default=None, help="folder for the pages and CSV files (default: reports/)")
     report.set_defaults(run=cmd_report)
+
+    mutate = commands.add_parser(
+        "mutate", help="grade generated mutants of the references: a mutation score per assignment",
+        description="Mutate each assignment's reference one site at a time, grade every mutant with the "
+                    "engine, and list the survivors; exit 1 if one is not in the equivalence list.")
+    mutate.add_argument("names", nargs="*", help="assignments (default: all)")
+    mutate.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="grade a fixed-seed sample of N mutants per assignment (default: all)")
+    mutate.add_argument("--seed", type=int, default=0, help="the sample's seed (default: 0)")
+    mutate.add_argument("--workers", type=int, default=None,
+                        help="grading processes in parallel (default: the number of cores)")
+    mutate.add_argument("--no-diffs", action="store_true", help="list new survivors without their diffs")
+    mutate.add_argument("--table", action="store_true", help="end with the markdown table of scores")
+    mutate.set_defaults(run=cmd_mutate)
 
     demo = commands.add_parser("demo", help="a scratch course with synthetic students, released and graded")
     demo.add_argument("names", nargs="*", help="assignments (default: all)")

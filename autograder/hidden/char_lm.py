@@ -248,6 +248,72 @@ def hidden_state_is_carried_and_detached_between_chunks(student, judge):
         "every chunk forgets the context; carry the (detached) hidden state from one chunk to the next")
 
 
+def reference_chunks(reference, ids, **settings):
+    """The x of every call the reference's train_char_lm makes to its model: the contract's schedule."""
+    fed = []
+    model = reference.CharRNN(8, embed_dim=3, hidden_size=4)
+    model.register_forward_pre_hook(lambda module, args: fed.append(args[0].clone()))
+    reference.train_char_lm(model, ids, **settings)
+    return fed
+
+
+def column_span(streams, x):
+    """Which columns of the streams x is ("5-9"), or what else it is."""
+    x = torch.as_tensor(x)
+    if x.dim() != 2 or x.shape[0] != streams.shape[0]:
+        return f"a tensor of shape {tuple(x.shape)}"
+    width = x.shape[1]
+    for start in range(streams.shape[1] - width + 1):
+        if torch.equal(streams[:, start:start + width], x):
+            return f"{start}-{start + width - 1}"
+    return "not a chunk of the streams"
+
+
+def watched_training(student, ids, **settings):
+    """(losses, what watch_training saw) of the student's train_char_lm on a small fresh model."""
+    student.seed_everything(SEED)
+    model = student.CharRNN(8, embed_dim=3, hidden_size=4)
+    student.watch_training(model)
+    losses = student.train_char_lm(model, ids, **settings)
+    return losses, student.training_seen(model)
+
+
+@tests.test("test_train_bptt")
+def chunks_follow_the_stream_schedule(student, judge):
+    # Streams one column longer than a multiple of seq_len, and exactly a multiple: the last chunk
+    # of a pass is read only while its targets, one column further, are inside the streams.
+    for length, batch_size, seq_len, steps in [(48, 3, 5, 8), (45, 3, 5, 6), (8, 2, 1, 7), (13, 1, 4, 5)]:
+        ids = random_ids(random.Random(SEED + length), 8, length)
+        settings = dict(seq_len=seq_len, batch_size=batch_size, steps=steps, lr=1e-3, clip=1.0)
+        _, seen = watched_training(student, ids, **settings)
+        got = [torch.as_tensor(x) for x in seen["inputs"]]
+        expected = reference_chunks(judge.reference, ids, **settings)
+        if len(got) == len(expected) and all(g.shape == e.shape and torch.equal(g.long(), e)
+                                             for g, e in zip(got, expected)):
+            continue
+        streams = judge.expected("batchify", ids, batch_size)
+        raise AssertionError(
+            f"train_char_lm(model, ids, seq_len={seq_len}, batch_size={batch_size}, steps={steps}) on streams "
+            f"of {streams.shape[1]} columns fed the model columns "
+            f"{', '.join(column_span(streams, x) for x in got) or 'nothing'}; expected "
+            f"{', '.join(column_span(streams, x) for x in expected)}: each pass starts at column 0 and reads "
+            f"{seq_len} columns at a time, as long as the chunk's targets (one column further) are still "
+            "inside the streams, then starts again at column 0")
+
+
+@tests.test("test_train_bptt")
+def each_step_starts_from_zero_gradients_and_returns_a_float_loss(student, judge):
+    ids = random_ids(random.Random(SEED + 8), 8, 200)
+    losses, seen = watched_training(student, ids, seq_len=8, batch_size=4, steps=4, lr=1e-2, clip=1.0)
+    assert seen["gradients"] and "accumulated" not in seen["gradients"], (
+        f"at each backward of train_char_lm the gradients already held were: {seen['gradients']} "
+        "('accumulated': an earlier step's gradients were still there, and backward adds to them). "
+        "Call optimizer.zero_grad() before each backward")
+    assert isinstance(losses, list) and len(losses) == 4 and all(isinstance(x, float) for x in losses), (
+        f"train_char_lm(..., steps=4) returned {repr(losses)[:120]}; expected a list of 4 Python floats, "
+        "one per step (loss.item(), not the loss tensor)")
+
+
 @tests.test("test_train_bptt")
 def gradients_are_clipped_to_clip(student, judge):
     ids = markov_ids(random_source(SOURCE_SEED + 2), 2_000, TRAIN_SEED + 2)

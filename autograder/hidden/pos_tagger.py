@@ -9,6 +9,7 @@ import functools
 import math
 import random
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -138,6 +139,14 @@ def read_conllu_reads_a_generated_split(student, judge):
         text = path.read_text(encoding="utf-8")
     read_both(student, judge, text, sentences)
 
+
+
+@tests.test("test_read_conllu")
+def read_conllu_keeps_a_last_sentence_without_a_blank_line_after_it(student, judge):
+    rng = random.Random(SEED + 2)
+    sentences = ud_sentences(rng, 3)
+    # The format ends every sentence with a blank line; files cut short (or hand-edited) lack the last one.
+    read_both(student, judge, ud_text(rng, sentences).rstrip("\n") + "\n", sentences)
 
 # ---- build_vocab ----
 
@@ -313,6 +322,19 @@ def unidirectional_reads_left_context_only_and_bidirectional_both(student, judge
 
 
 @tests.test("test_rnn_tagger")
+def unk_has_an_embedding_that_learns(student, judge):
+    vocab_size, embed_dim = 23, 5
+    model = build(student, SEED, vocab_size, 4, embed_dim=embed_dim, hidden_size=6)
+    words, lengths = torch.tensor([[1, 2, 3, 1], [4, 1, 0, 0]]), torch.tensor([4, 2])
+    tables = [grad for grad in student.logit_gradients(model, words, lengths).values()
+              if tuple(grad.shape) == (vocab_size, embed_dim)]
+    # A model without a (vocab_size, embed_dim) table embeds words some other way: nothing to check here.
+    assert not tables or tables[0][1].abs().sum() > 0, (
+        "words of id 1 (<unk>) reach the logits, yet the row of the embedding table for id 1 gets no gradient: "
+        "<unk> can never learn. padding_idx names the padding word, <pad> (id 0), not <unk> (id 1)")
+
+
+@tests.test("test_rnn_tagger")
 def same_seed_same_tagger(student, judge):
     g = torch.Generator().manual_seed(SEED + 43)
     words, lengths = padded_words([4, 2], 30, g)
@@ -459,6 +481,28 @@ def train_tagger_returns_the_loss_of_every_batch(student, judge):
     floats = [as_float(loss) for loss in losses]
     assert all(loss is not None and math.isfinite(loss) for loss in floats), (
         "each loss should be a finite float (loss.item())")
+
+
+
+@tests.test("test_train_tagger")
+def train_tagger_reads_every_sentence_once_an_epoch(student, judge):
+    train, _, word2id, tag2id, _ = corpus()
+    sentences, epochs = train[:10], 2
+    model = build(student, 0, len(word2id), len(tag2id), embed_dim=4, hidden_size=4)
+    student.watch_batches(model)
+    student.train_tagger(model, sentences, word2id, tag2id, epochs=epochs, lr=0.01, batch_size=3)
+    seen = Counter(tuple(row[:length]) for words, lengths in student.batch_log(model)
+                   for row, length in zip(words.tolist(), lengths.tolist()))
+    unk = word2id["<unk>"]
+    expected = Counter()
+    for sentence in sentences:
+        expected[tuple(word2id.get(word, unk) for word, _ in sentence)] += epochs
+    if seen != expected:
+        raise AssertionError(
+            f"train_tagger(epochs={epochs}, batch_size=3) on {len(sentences)} sentences fed the model each of them "
+            f"{[seen.get(key, 0) for key in expected]} times ({sum(seen.values())} in all); expected "
+            f"{[expected[key] for key in expected]}: each sentence once an epoch. Every batch of every epoch, "
+            "the first and the last (shorter) one included, goes through the model")
 
 
 @tests.test("test_tagger_accuracy")
