@@ -35,10 +35,10 @@ def explained(cell):
         worth = sum(cell.share(test) for test, _ in entries)
         # A public check's message carries its own hint; a hidden test's gets one.
         extra = "" if visible else hint(status, messages[0])
-        out.append((f"{label} (worth {round(worth, 2):g} of {cell.max_points:g}, lost): {status}",
+        out.append((f"{label}: {status} (worth {round(worth, 2):g} of {cell.max_points:g}, lost)",
                     "\n".join(filter(None, [messages[0], layout(extra)]))))
     if out and cell.points == 0 < cell.max_points and any(t.status == PASSED for t in cell.tests):
-        out.append(("the small shares (a rule, an edge case) count only once the main checks pass", ""))
+        out.append(("small shares (rules, edge cases) count once the main checks pass", ""))
     return out
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from autograder import synthetic
-from autograder.grading.batch import STAMP, Options, grade_assignment
+from autograder.grading.batch import STAMP, Options, grade_assignment, graded_dir
 from autograder.grading.engine import grade_notebook
 from autograder.grading.results import PASSED, TIMEOUT
 from tests.conftest import explain, released_notebook
@@ -57,7 +57,7 @@ def test_killing_the_grader_with_sigkill_leaves_nothing_of_it_running(kit, tmp_p
     run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(course.root), "grade", NAME,
                             "-q", "--timeout", "300", *grading],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stamp = course.autograded_dir / "a-perfect" / NAME / STAMP
+    stamp = graded_dir(course, NAME, "a-perfect") / STAMP
     deadline = time.monotonic() + 180
     while not stamp.exists() and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.2)
