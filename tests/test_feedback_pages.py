@@ -9,7 +9,6 @@ import pytest
 
 from autograder import hidden
 from autograder.grading.batch import RESULT, graded_dir
-from autograder.hidden import tests_for
 from autograder.release.leaks import MARKERS, secret_lines
 from tests.browser import browser_page, overflowing
 from tests.conftest import CLASS_ASSIGNMENT as NAME
@@ -121,8 +120,8 @@ def test_an_error_names_the_student_s_function_line_and_the_call_once(graded_cla
     assert "when called as rnn_step_forward(array(" in step, "a hidden test's error names its inputs' shapes"
     assert "<cell" not in text and "File " not in text, "no raw frames of the grader's own numbering"
     assert step.count("your code raised NotImplementedError") == 1, f"said once, counted:\n{step}"
-    hidden = len(tests_for(NAME).cell("test_rnn_step_forward"))
-    assert f"{hidden} hidden tests: error" in step, f"the cell's {hidden} hidden tests, said once:\n{step}"
+    count = len(hidden.tests_for(NAME).cell("test_rnn_step_forward"))
+    assert f"{count} hidden tests: error" in step, f"the cell's {count} hidden tests, said once:\n{step}"
 
 
 def test_feedback_text_fits_80_columns(graded_class):
