@@ -126,8 +126,9 @@ def question_figure(questions):
         axes.barh(labels, counts, left=left, color=COLORS[status], label=status)
         left = [a + b for a, b in zip(left, counts)]
     axes.set_xlabel("students")
-    axes.set_title("How each test cell ended")
-    axes.legend(loc="lower right", fontsize="small", ncol=4)
+    axes.set_title("How each test cell ended", pad=24)
+    # Above the bars, not on them: a full last bar would hide under a legend inside the axes.
+    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small", ncol=4, frameon=False)
     axes.xaxis.get_major_locator().set_params(integer=True)
     return _png(figure)
 
