@@ -49,7 +49,7 @@ def table(course, name, results):
         lines.append(row)
     lines.append("  " + "total".ljust(width) + f"{course.assignment(name).max_score:g}".rjust(8)
                  + "".join(f"{sum(stored[r.student].values()):g}".rjust(COLUMN) for r in results))
-    lines.append("  (F failed, E error, T timed out: a test of that cell did not pass; its share is lost)")
+    lines.append("  (F failed, E error, T timed out: a test of that cell lost its share)")
     for letter, result in zip(letters, results):
         for problem in result.problems[:1]:
             lines += wrap(f"{letter}: {' '.join(problem.split())}", "  ! ", "    ")[:3]
