@@ -199,12 +199,20 @@ class ForkServerLauncher:
                 setattr(self, attr, None)
 
     def _ask(self, message, fds=()):
-        if self.server is None or self.server.poll() is not None:
-            self.close()
-            self.start()
-        self._collect()
-        self._send(message, fds)
-        return self._receive()
+        for attempt in range(2):
+            if self.server is None or self.server.poll() is not None:
+                self.close()
+                self.start()
+            try:
+                self._collect()
+                self._send(message, fds)
+                return self._receive()
+            except (OSError, RuntimeError):
+                # Where the sandbox shares a uid with its server (bubblewrap without root), the
+                # last submission may have killed it, and its wrapper not yet exited: a fresh one.
+                if attempt:
+                    raise
+                self.close()
 
     def _send(self, message, fds=()):
         socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
